@@ -1,0 +1,125 @@
+//! Kraken sandbox driver: a simulated Kraken spot exchange behind the
+//! tradehost `driver` world. This file is only glue: the WIT bindings, an
+//! `Env` over the host imports, and the export table. The logic lives in
+//! pure modules that unit tests run natively against an in-memory `Env`.
+
+wit_bindgen::generate!({ path: "../../wit", world: "driver" });
+
+mod config;
+mod env;
+mod market;
+mod num;
+mod orders;
+mod prices;
+mod sim;
+#[cfg(test)]
+mod tests;
+
+use exports::tradehost::exchange::exchange::Guest;
+use tradehost::exchange::http::{self, Auth, Method, Request};
+use tradehost::exchange::types::{
+    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderReport,
+    PlacedOrder, SigningScheme, Ticker,
+};
+use tradehost::exchange::{config as host_config, log, state};
+
+/// `Env` over the host's imports. (Natively only type-checked: nothing
+/// is exported there, so the glue is unused.)
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct Host;
+
+impl env::Env for Host {
+    fn config(&self, key: &str) -> Option<String> {
+        host_config::get(key)
+    }
+
+    fn state_get(&self, key: &str) -> Option<String> {
+        state::get(key)
+    }
+
+    fn state_cas(&self, key: &str, expected: Option<&str>, value: &str) -> bool {
+        state::compare_and_swap(key, expected, value)
+    }
+
+    fn http_get(&self, path: &str, query: &[(String, String)]) -> Result<(u16, String), String> {
+        let req = Request {
+            method: Method::Get,
+            path: path.into(),
+            query: query.to_vec(),
+            form: Vec::new(),
+            auth: Auth::Public,
+        };
+        match http::send(&req) {
+            Ok(resp) => Ok((resp.status, resp.body)),
+            Err(http::HttpError::NotSent(e)) => Err(format!("not sent: {e}")),
+            Err(http::HttpError::NoAnswer(e)) => Err(format!("no answer: {e}")),
+            Err(http::HttpError::Denied(e)) => Err(format!("denied by host: {e}")),
+        }
+    }
+
+    fn log(&self, level: env::Level, message: &str) {
+        log::log(level, message);
+    }
+}
+
+/// Configuration is read afresh on every call: each call is a new instance.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn with_config<T>(
+    f: impl FnOnce(&Host, &config::Config) -> Result<T, DriverError>,
+) -> Result<T, DriverError> {
+    let cfg = config::load(&Host)?;
+    f(&Host, &cfg)
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct Driver;
+
+impl Guest for Driver {
+    fn info() -> DriverInfo {
+        DriverInfo {
+            exchange_id: "kraken-sandbox".into(),
+            driver_version: env!("CARGO_PKG_VERSION").into(),
+            signing: SigningScheme::None,
+            default_base_url: "https://api.kraken.com".into(),
+            request_paths: vec![prices::TICKER_PATH.into()],
+        }
+    }
+
+    fn market_rules(symbol: String) -> Result<MarketRules, DriverError> {
+        with_config(|_, cfg| {
+            Ok(market::rules(
+                market::parse_symbol(&symbol)?,
+                cfg.market_status(),
+            ))
+        })
+    }
+
+    fn ticker(symbol: String) -> Result<Ticker, DriverError> {
+        with_config(|host, cfg| prices::ticker(host, cfg, &symbol))
+    }
+
+    fn balances() -> Result<Vec<Balance>, DriverError> {
+        with_config(orders::balances)
+    }
+
+    fn status() -> Result<ExchangeStatus, DriverError> {
+        with_config(|_, cfg| Ok(cfg.exchange_status()))
+    }
+
+    fn place_market_order(order: MarketOrder) -> Result<PlacedOrder, DriverError> {
+        with_config(|host, cfg| orders::place_market_order(host, cfg, &order))
+    }
+
+    fn query_order(order_id: String) -> Result<OrderReport, DriverError> {
+        orders::query_order(&Host, &order_id)
+    }
+
+    fn find_order(client_order_id: String) -> Result<Option<OrderReport>, DriverError> {
+        orders::find_order(&Host, &client_order_id)
+    }
+}
+
+// Only a component exports: native builds (unit tests) would otherwise emit
+// symbols named like `tradehost:exchange/...`, which native linkers refuse.
+#[cfg(target_arch = "wasm32")]
+export!(Driver);

@@ -1,0 +1,259 @@
+//! Prices: fixed reference prices with a configured spread, or Kraken's
+//! public Ticker fetched through the host.
+
+use crate::config::{Config, PriceSource};
+use crate::env::Env;
+use crate::market::{self, Market};
+use crate::num;
+use crate::tradehost::exchange::types::{DriverError, Ticker};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const TICKER_PATH: &str = "/0/public/Ticker";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quote {
+    pub bid: Decimal,
+    pub ask: Decimal,
+    pub last: Decimal,
+}
+
+/// Default reference price of a market, in USD.
+fn default_price(market: &Market) -> Decimal {
+    match market.base {
+        "BTC" => Decimal::from(60_000),
+        "ETH" => Decimal::from(3_000),
+        "SOL" => Decimal::from(150),
+        "DOGE" => Decimal::new(15, 2),
+        _ => Decimal::new(5, 1), // ADA
+    }
+}
+
+/// Reference price ± half the spread; ask rounds up and bid down to the
+/// pair's price decimals, so the spread never shrinks through rounding.
+pub fn fixed(cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
+    let reference = cfg
+        .price_override(market)
+        .unwrap_or_else(|| default_price(market));
+    let half = cfg.spread_bps / Decimal::from(20_000);
+    let dp = u32::from(market.price_decimals);
+    // Only an absurd configured price can overflow here.
+    let scaled = |factor: Decimal, strategy| {
+        reference
+            .checked_mul(factor)
+            .map(|p| p.round_dp_with_strategy(dp, strategy))
+            .ok_or_else(|| {
+                DriverError::InvalidRequest(format!(
+                    "config key `prices`: price {reference} of {} is too large",
+                    market.symbol
+                ))
+            })
+    };
+    Ok(Quote {
+        ask: scaled(Decimal::ONE + half, RoundingStrategy::ToPositiveInfinity)?,
+        bid: scaled(Decimal::ONE - half, RoundingStrategy::ToNegativeInfinity)?,
+        last: reference,
+    })
+}
+
+#[derive(Deserialize)]
+struct TickerResponse {
+    #[serde(default)]
+    error: Vec<String>,
+    #[serde(default)]
+    result: BTreeMap<String, PairTicker>,
+}
+
+/// Only the fields used: a = ask [price, whole lot volume, lot volume],
+/// b = bid [...], c = last trade [price, lot volume].
+#[derive(Deserialize)]
+struct PairTicker {
+    a: Vec<String>,
+    b: Vec<String>,
+    c: Vec<String>,
+}
+
+fn unavailable(what: impl std::fmt::Display) -> DriverError {
+    DriverError::Unavailable(format!("kraken ticker: {what}"))
+}
+
+/// Parses Kraken's Ticker answer for `pair_id`.
+pub fn parse_kraken_ticker(body: &str, pair_id: &str) -> Result<Quote, DriverError> {
+    let resp: TickerResponse =
+        serde_json::from_str(body).map_err(|e| unavailable(format!("malformed answer: {e}")))?;
+    if !resp.error.is_empty() {
+        return Err(unavailable(resp.error.join("; ")));
+    }
+    // Kraken keys the result by its canonical pair name, which is the id we ask for.
+    let pair = match resp.result.get(pair_id) {
+        Some(p) => p,
+        None if resp.result.len() == 1 => resp
+            .result
+            .values()
+            .next()
+            .ok_or_else(|| unavailable("empty result"))?,
+        None => return Err(unavailable(format!("no entry for {pair_id}"))),
+    };
+    let field = |name: &str, v: &[String], positive: bool| {
+        let s = v
+            .first()
+            .ok_or_else(|| unavailable(format!("missing {name} price")))?;
+        let parsed = if positive {
+            num::parse_positive(s)
+        } else {
+            num::parse_plain(s)
+        };
+        parsed.map_err(|e| unavailable(format!("bad {name} price: {e}")))
+    };
+    Ok(Quote {
+        ask: field("ask", &pair.a, true)?,
+        bid: field("bid", &pair.b, true)?,
+        last: field("last", &pair.c, false)?,
+    })
+}
+
+/// Any transport failure or non-200 answer is `unavailable`: a read has no
+/// side effect, and an order is only placed after its price is known.
+pub fn fetch_kraken(env: &impl Env, market: &Market) -> Result<Quote, DriverError> {
+    let query = [("pair".to_string(), market.pair_id.to_string())];
+    let (status, body) = env.http_get(TICKER_PATH, &query).map_err(unavailable)?;
+    if status != 200 {
+        return Err(unavailable(format!("HTTP {status}")));
+    }
+    parse_kraken_ticker(&body, market.pair_id)
+}
+
+pub fn quote(env: &impl Env, cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
+    match cfg.price_source {
+        PriceSource::Fixed => fixed(cfg, market),
+        PriceSource::Kraken => fetch_kraken(env, market),
+    }
+}
+
+pub fn ticker(env: &impl Env, cfg: &Config, symbol: &str) -> Result<Ticker, DriverError> {
+    let market = market::parse_symbol(symbol)?;
+    let q = quote(env, cfg, market)?;
+    Ok(Ticker {
+        symbol: market.symbol.into(),
+        bid: num::fmt(q.bid),
+        ask: num::fmt(q.ask),
+        last: num::fmt(q.last),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::env::mem::MemEnv;
+
+    const SAMPLE: &str = r#"{"error":[],"result":{"XXBTZUSD":{"a":["30300.10000","1","1.000"],"b":["30300.00000","1","1.000"],"c":["30303.20000","0.00067643"],"v":["4083.67001100","4412.73601799"],"p":["30706.77771","30689.13205"],"t":[34619,38907],"l":["29868.30000","29868.30000"],"h":["31631.00000","31631.00000"],"o":"30502.80000"}}}"#;
+
+    fn tick(env: &MemEnv, symbol: &str) -> Result<Ticker, DriverError> {
+        let cfg = config::load(env)?;
+        ticker(env, &cfg, symbol)
+    }
+
+    #[test]
+    fn parses_kraken_sample() {
+        let q = parse_kraken_ticker(SAMPLE, "XXBTZUSD").expect("parses");
+        assert_eq!(
+            (num::fmt(q.ask), num::fmt(q.bid), num::fmt(q.last)),
+            ("30300.1".into(), "30300".into(), "30303.2".into())
+        );
+    }
+
+    #[test]
+    fn kraken_error_body_is_unavailable() {
+        let body = r#"{"error":["EQuery:Unknown asset pair"]}"#;
+        match parse_kraken_ticker(body, "XXBTZUSD") {
+            Err(DriverError::Unavailable(msg)) => {
+                assert!(msg.contains("EQuery:Unknown asset pair"), "{msg}")
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            "",
+            "not json",
+            r#"{"error":[],"result":{}}"#,
+            r#"{"error":[],"result":{"XXBTZUSD":{"a":["1e3"],"b":["1"],"c":["1"]}}}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_kraken_ticker(bad, "XXBTZUSD"),
+                    Err(DriverError::Unavailable(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn kraken_source_sends_ticker_request() {
+        let mut env = MemEnv::with(&[("price-source", "kraken")]);
+        env.http = Some(Ok((200, SAMPLE.into())));
+        let t = tick(&env, "xbt/usd").expect("ticker");
+        assert_eq!(
+            (
+                t.symbol.as_str(),
+                t.bid.as_str(),
+                t.ask.as_str(),
+                t.last.as_str()
+            ),
+            ("BTC/USD", "30300", "30300.1", "30303.2")
+        );
+        let calls = env.http_calls.borrow();
+        assert_eq!(
+            calls.as_slice(),
+            &[(
+                TICKER_PATH.to_string(),
+                vec![("pair".to_string(), "XXBTZUSD".to_string())]
+            )]
+        );
+    }
+
+    #[test]
+    fn kraken_transport_failures_are_unavailable() {
+        for answer in [
+            Err("no-answer: timeout".to_string()),
+            Ok((503, "busy".to_string())),
+            Ok((200, r#"{"error":["EService:Unavailable"]}"#.to_string())),
+        ] {
+            let mut env = MemEnv::with(&[("price-source", "kraken")]);
+            env.http = Some(answer);
+            assert!(matches!(
+                tick(&env, "BTC/USD"),
+                Err(DriverError::Unavailable(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn absurd_configured_price_is_an_error_not_a_panic() {
+        let env = MemEnv::with(&[("prices", "BTC/USD=79228162514264337593543950335")]);
+        assert!(matches!(
+            tick(&env, "BTC/USD"),
+            Err(DriverError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn fixed_prices_spread_and_rounding() {
+        let env = MemEnv::with(&[("prices", "SOL/USD=150.5")]);
+        let t = tick(&env, "BTC/USD").expect("btc");
+        assert_eq!(
+            (t.bid.as_str(), t.ask.as_str(), t.last.as_str()),
+            ("59970", "60030", "60000")
+        );
+        // 150.5 * 1.0005 = 150.57525 -> up 150.58; 150.5 * 0.9995 = 150.42475 -> down 150.42
+        let t = tick(&env, "SOL/USD").expect("sol");
+        assert_eq!(
+            (t.bid.as_str(), t.ask.as_str(), t.last.as_str()),
+            ("150.42", "150.58", "150.5")
+        );
+        let t = tick(&env, "DOGE/USD").expect("doge");
+        assert_eq!((t.bid.as_str(), t.ask.as_str()), ("0.149925", "0.150075"));
+        assert!(env.http_calls.borrow().is_empty());
+    }
+}

@@ -1,0 +1,86 @@
+//! Behaviour of the simulated account, through the same entry points the
+//! component exports, against an in-memory host.
+//!
+//! Helpers live here; `fills` covers the trading math and validation,
+//! `failures` the error paths, injected failures and state contention.
+
+use crate::config::{self, Config};
+use crate::env::mem::MemEnv;
+use crate::market::{self, MARKETS};
+use crate::orders::{self, order_id};
+use crate::prices::Quote;
+use crate::sim;
+use crate::tradehost::exchange::types::{
+    DriverError, MarketOrder, MarketStatus, OrderAmount, OrderReport, OrderState, Side,
+};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+fn buy(cid: &str, symbol: &str, quote: &str) -> MarketOrder {
+    MarketOrder {
+        client_order_id: cid.into(),
+        symbol: symbol.into(),
+        side: Side::Buy,
+        amount: OrderAmount::Quote(quote.into()),
+    }
+}
+
+fn sell(cid: &str, symbol: &str, base: &str) -> MarketOrder {
+    MarketOrder {
+        client_order_id: cid.into(),
+        symbol: symbol.into(),
+        side: Side::Sell,
+        amount: OrderAmount::Base(base.into()),
+    }
+}
+
+fn cfg(env: &MemEnv) -> Config {
+    config::load(env).expect("config loads")
+}
+
+fn place(env: &MemEnv, order: &MarketOrder) -> Result<String, DriverError> {
+    orders::place_market_order(env, &cfg(env), order).map(|p| p.order_id)
+}
+
+fn balances(env: &MemEnv) -> Vec<(String, String)> {
+    let list = orders::balances(env, &cfg(env)).expect("balances");
+    list.into_iter()
+        .map(|b| {
+            assert_eq!(b.total, b.available);
+            (b.currency, b.total)
+        })
+        .collect()
+}
+
+fn bal(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect()
+}
+
+fn report_fields(r: &OrderReport) -> [&str; 6] {
+    [
+        &r.symbol,
+        &r.filled_size,
+        &r.average_price,
+        &r.cost,
+        &r.fee,
+        &r.fee_currency,
+    ]
+}
+
+/// Asserts the error variant and that the state was left untouched;
+/// yields the error.
+macro_rules! fails_clean {
+    ($env:expr, $order:expr, $pat:pat) => {{
+        let before = $env.state.borrow().clone();
+        let res = place(&$env, &$order);
+        assert!(matches!(res, Err($pat)), "{res:?}");
+        assert_eq!(*$env.state.borrow(), before, "state changed");
+        res.err()
+    }};
+}
+
+mod failures;
+mod fills;
