@@ -1,0 +1,127 @@
+//! The trade database: SQLite embedded by default, Postgres from the same
+//! code. Both run through sqlx's `Any` driver with one set of migrations;
+//! queries use `$N` placeholders, which both engines accept.
+
+pub mod driver_state;
+mod records;
+mod trades;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{Error, ErrorKind, Result};
+
+pub use driver_state::DriverState;
+pub use records::{OrderRecord, OrderStatus, TradeRecord, TradeStatus};
+pub use trades::{EntryValues, FillUpdate, NewBuy, SellClaim, SellResult};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Name of the partial unique index that enforces one position per asset.
+pub const ONE_POSITION_INDEX: &str = "one_open_position_per_asset";
+
+/// Default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tradehost.db";
+
+#[derive(Clone)]
+pub struct Database {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Database {
+    /// Connects and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Database> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::config(format!(
+                "DATABASE_URL must start with sqlite: or postgres: (got a URL starting {:?})",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let url = match backend {
+            // Create the file on first use.
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let mut options = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; the busy timeout
+                    // makes concurrent processes wait for the lock, not fail.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await.map_err(|e| {
+            Error::new(
+                ErrorKind::Database,
+                format!("cannot open the trade database: {}", redact_url_error(&e)),
+            )
+        })?;
+        MIGRATOR.run(&pool).await.map_err(|e| {
+            Error::new(
+                ErrorKind::Database,
+                format!("cannot migrate the trade database: {e}"),
+            )
+        })?;
+        Ok(Database { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A database error message never echoes the URL (it may carry a password).
+fn redact_url_error(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Configuration(_) => "the DATABASE_URL is malformed".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn db_error(context: &str, err: sqlx::Error) -> Error {
+    Error::new(ErrorKind::Database, format!("{context}: {err}"))
+}
+
+/// Is this the one-position index refusing a second position?
+pub(crate) fn is_position_conflict(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    if !db.is_unique_violation() {
+        return false;
+    }
+    // Postgres names the index; SQLite names the column it covers.
+    db.constraint() == Some(ONE_POSITION_INDEX) || db.message().contains("trades.asset")
+}

@@ -1,0 +1,104 @@
+//! Unified market symbols: `BASE/QUOTE`, upper case, with the exchange-era
+//! aliases folded (Kraken's API still says XBT and XDG).
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// A syntactically valid unified symbol. Whether the exchange lists it is
+/// the driver's answer (`market-rules`), not this type's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Symbol {
+    base: String,
+    quote: String,
+}
+
+const ALIASES: [(&str, &str); 2] = [("XBT", "BTC"), ("XDG", "DOGE")];
+
+fn canonical_currency(code: &str) -> String {
+    let upper = code.to_ascii_uppercase();
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == upper)
+        .map(|(_, canonical)| (*canonical).to_owned())
+        .unwrap_or(upper)
+}
+
+impl Symbol {
+    pub fn parse(input: &str) -> Result<Symbol> {
+        let text = input.trim();
+        let bad = |why: &str| {
+            Error::new(
+                crate::error::ErrorKind::InvalidSymbol,
+                format!("symbol {input:?} is not valid: {why}"),
+            )
+        };
+        if text.is_empty() {
+            return Err(bad("it is empty; use BASE/QUOTE, e.g. BTC/USD"));
+        }
+        let Some((base, quote)) = text.split_once('/') else {
+            return Err(bad("use BASE/QUOTE, e.g. BTC/USD"));
+        };
+        let valid =
+            |s: &str| (2..=10).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !valid(base) || !valid(quote) {
+            return Err(bad(
+                "currency codes are 2 to 10 letters or digits, e.g. BTC/USD",
+            ));
+        }
+        let symbol = Symbol {
+            base: canonical_currency(base),
+            quote: canonical_currency(quote),
+        };
+        if symbol.base == symbol.quote {
+            return Err(bad("base and quote are the same currency"));
+        }
+        Ok(symbol)
+    }
+
+    /// The asset a position is held in; the one-position rule is per asset.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn quote(&self) -> &str {
+        &self.quote
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.base, self.quote)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_case_and_aliases() {
+        assert_eq!(Symbol::parse("btc/usd").unwrap().to_string(), "BTC/USD");
+        assert_eq!(Symbol::parse("XBT/USD").unwrap().to_string(), "BTC/USD");
+        assert_eq!(Symbol::parse(" xdg/usd ").unwrap().to_string(), "DOGE/USD");
+        assert_eq!(Symbol::parse("SOL/USD").unwrap().base(), "SOL");
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "",
+            "BTC",
+            "BTCUSD",
+            "/USD",
+            "BTC/",
+            "BTC/USD/EUR",
+            "B-C/USD",
+            "BTC/BTC",
+            "XBT/BTC",
+            "BTC USD",
+        ] {
+            assert!(Symbol::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

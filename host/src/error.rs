@@ -1,0 +1,128 @@
+//! The one error type the host's library surfaces, with a stable machine
+//! `kind` and a process exit code per kind.
+//!
+//! Messages never contain secrets: credentials are `SecretString`s that
+//! cannot be formatted, and nothing here formats a request body or header.
+
+use std::fmt;
+
+/// Stable, documented classes of failure. The string form is part of the
+/// CLI's JSON contract; the exit code is part of its process contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    DuplicatePosition,
+    InsufficientFunds,
+    InvalidSymbol,
+    BelowMinimum,
+    OrderRejected,
+    RateLimited,
+    ExchangeUnavailable,
+    Auth,
+    NotFound,
+    UnknownOutcome,
+    InvalidInput,
+    Config,
+    Plugin,
+    Database,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::Config,
+        ErrorKind::Plugin,
+        ErrorKind::Database,
+        ErrorKind::DuplicatePosition,
+        ErrorKind::NotFound,
+        ErrorKind::InvalidSymbol,
+        ErrorKind::BelowMinimum,
+        ErrorKind::InsufficientFunds,
+        ErrorKind::OrderRejected,
+        ErrorKind::RateLimited,
+        ErrorKind::ExchangeUnavailable,
+        ErrorKind::Auth,
+        ErrorKind::UnknownOutcome,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::DuplicatePosition => "duplicate_position",
+            ErrorKind::InsufficientFunds => "insufficient_funds",
+            ErrorKind::InvalidSymbol => "invalid_symbol",
+            ErrorKind::BelowMinimum => "below_minimum",
+            ErrorKind::OrderRejected => "order_rejected",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::ExchangeUnavailable => "exchange_unavailable",
+            ErrorKind::Auth => "auth",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::UnknownOutcome => "unknown_outcome",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Config => "config",
+            ErrorKind::Plugin => "plugin",
+            ErrorKind::Database => "database",
+        }
+    }
+
+    /// Process exit code. 1 is left to unexpected failures, 2 to clap's
+    /// usage errors; every kind has its own code so a scheduler can branch.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::InvalidInput => 3,
+            ErrorKind::Config => 4,
+            ErrorKind::Plugin => 5,
+            ErrorKind::Database => 6,
+            ErrorKind::DuplicatePosition => 10,
+            ErrorKind::NotFound => 11,
+            ErrorKind::InvalidSymbol => 12,
+            ErrorKind::BelowMinimum => 13,
+            ErrorKind::InsufficientFunds => 14,
+            ErrorKind::OrderRejected => 15,
+            ErrorKind::RateLimited => 16,
+            ErrorKind::ExchangeUnavailable => 17,
+            ErrorKind::Auth => 18,
+            ErrorKind::UnknownOutcome => 19,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error with its kind and a message that says what happened and,
+/// where there is something to do, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Config, message)
+    }
+
+    pub fn plugin(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Plugin, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::NotFound, message)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,38 @@
+//! The `tradehost` binary: configuration and logging set-up, then the CLI.
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() {
+    // A missing .env is normal; the environment alone is enough.
+    let _ = dotenvy::dotenv();
+    let cli = tradehost::cli::Cli::parse();
+    init_logging(cli.json);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(tradehost::cli::execute(cli));
+    std::process::exit(code);
+}
+
+/// Logs go to stderr: JSON lines in --json mode, text otherwise.
+/// RUST_LOG overrides the default level (warn).
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,295 @@
+//! Outbound HTTP on a driver's behalf: the host decides where a request may
+//! go, signs it, sends it and caps what comes back. A driver only names a
+//! path and parameters; it never sees the base URL's credentials, a header,
+//! a socket or a key.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use crate::credentials::Credentials;
+use crate::exchange::SigningScheme;
+use crate::signing::{NonceSource, kraken_signature};
+
+/// Largest response body handed to a driver.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
+/// Largest request (path + parameters) a driver may ask for.
+pub const MAX_REQUEST_BYTES: usize = 64 << 10;
+
+/// Path fragments of endpoints that move money off the exchange or between
+/// accounts. Refused whatever a driver declares: tradehost only trades.
+const FORBIDDEN_PATH_PARTS: [&str; 6] = [
+    "withdraw",
+    "deposit",
+    "transfer",
+    "funding",
+    "subaccount",
+    "wallet",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    pub signed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    /// Proven not to have reached the server.
+    #[error("request not sent: {0}")]
+    NotSent(String),
+    /// Sent, but no complete answer came back.
+    #[error("no answer: {0}")]
+    NoAnswer(String),
+    /// Refused by the host's policy.
+    #[error("request denied by the host: {0}")]
+    Denied(String),
+}
+
+pub struct OutboundHttp {
+    client: reqwest::Client,
+    base_url: String,
+    credentials: Option<Arc<Credentials>>,
+    nonces: NonceSource,
+    /// Signed requests for one key go out one at a time, so nonces arrive
+    /// at the exchange in the order they were issued.
+    signed_lane: tokio::sync::Mutex<()>,
+    /// The driver's signing scheme and request paths, set once after load.
+    declaration: OnceLock<(SigningScheme, Vec<String>)>,
+}
+
+impl OutboundHttp {
+    pub fn new(
+        base_url: &str,
+        timeout: Duration,
+        credentials: Option<Arc<Credentials>>,
+    ) -> Result<OutboundHttp, String> {
+        // reqwest is built without a bundled crypto provider; ring is ours.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("tradehost/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(OutboundHttp {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            credentials,
+            nonces: NonceSource::default(),
+            signed_lane: tokio::sync::Mutex::new(()),
+            declaration: OnceLock::new(),
+        })
+    }
+
+    /// Set once, from the driver's own declaration, after loading it;
+    /// later calls change nothing.
+    pub fn declare(&self, signing: SigningScheme, paths: Vec<String>) {
+        let _ = self.declaration.set((signing, paths));
+    }
+
+    fn signing(&self) -> SigningScheme {
+        self.declaration
+            .get()
+            .map(|(signing, _)| *signing)
+            .unwrap_or(SigningScheme::None)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Checks a request against the policy without sending it.
+    pub fn check(&self, request: &Request) -> Result<(), HttpError> {
+        let path = &request.path;
+        let size = path.len()
+            + request
+                .query
+                .iter()
+                .chain(&request.form)
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>();
+        if size > MAX_REQUEST_BYTES {
+            return Err(HttpError::Denied(format!(
+                "request of {size} bytes exceeds {MAX_REQUEST_BYTES}"
+            )));
+        }
+        if !path.starts_with('/')
+            || path.contains("..")
+            || path.contains("//")
+            || !path.bytes().all(|b| b.is_ascii_graphic())
+            || path.contains(['?', '#', '%', '\\', '@'])
+        {
+            return Err(HttpError::Denied(format!("malformed path {path:?}")));
+        }
+        let lower = path.to_ascii_lowercase();
+        if let Some(part) = FORBIDDEN_PATH_PARTS
+            .iter()
+            .find(|part| lower.contains(*part))
+        {
+            return Err(HttpError::Denied(format!(
+                "path {path:?} is a {part} endpoint; tradehost never calls those"
+            )));
+        }
+        let declared = self
+            .declaration
+            .get()
+            .map(|(_, paths)| paths.as_slice())
+            .unwrap_or_default();
+        if !declared.iter().any(|declared| declared == path) {
+            return Err(HttpError::Denied(format!(
+                "path {path:?} is not among the driver's declared request paths"
+            )));
+        }
+        if request.method == Method::Get && !request.form.is_empty() {
+            return Err(HttpError::Denied(
+                "a GET request cannot carry a form body".to_owned(),
+            ));
+        }
+        if request.signed {
+            if request.method != Method::Post {
+                return Err(HttpError::Denied("signed requests must be POST".to_owned()));
+            }
+            if self.signing() == SigningScheme::None {
+                return Err(HttpError::Denied(
+                    "this driver declared no signing scheme".to_owned(),
+                ));
+            }
+            if self.credentials.is_none() {
+                return Err(HttpError::Denied(
+                    "no exchange credentials are configured".to_owned(),
+                ));
+            }
+            if request.form.iter().any(|(k, _)| k == "nonce") {
+                return Err(HttpError::Denied(
+                    "the nonce is the host's to set".to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn send(&self, request: Request) -> Result<Response, HttpError> {
+        self.check(&request)?;
+        let span = tracing::info_span!("http.send", path = %request.path, signed = request.signed, status = tracing::field::Empty);
+        async move {
+            let result = if request.signed {
+                self.send_signed(&request).await
+            } else {
+                self.send_public(&request).await
+            };
+            match &result {
+                Ok(response) => {
+                    tracing::Span::current().record("status", response.status);
+                }
+                Err(err) => tracing::warn!(error = %err, "request failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn send_public(&self, request: &Request) -> Result<Response, HttpError> {
+        let url = format!("{}{}", self.base_url, request.path);
+        let builder = match request.method {
+            Method::Get => self.client.get(url),
+            Method::Post => self
+                .client
+                .post(url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(encode(&request.form)),
+        };
+        receive(builder.query(&request.query).send().await).await
+    }
+
+    async fn send_signed(&self, request: &Request) -> Result<Response, HttpError> {
+        let Some(credentials) = &self.credentials else {
+            return Err(HttpError::Denied(
+                "no exchange credentials are configured".to_owned(),
+            ));
+        };
+        let _lane = self.signed_lane.lock().await;
+        let nonce = self.nonces.next();
+        let mut form = Vec::with_capacity(request.form.len() + 1);
+        form.push(("nonce".to_owned(), nonce.to_string()));
+        form.extend(request.form.iter().cloned());
+        let body = encode(&form);
+        let signature = match self.signing() {
+            SigningScheme::KrakenHmacSha512 => {
+                kraken_signature(credentials.private_key(), &request.path, nonce, &body)
+            }
+            SigningScheme::None => {
+                return Err(HttpError::Denied(
+                    "this driver declared no signing scheme".to_owned(),
+                ));
+            }
+        };
+        let sent = self
+            .client
+            .post(format!("{}{}", self.base_url, request.path))
+            .query(&request.query)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("API-Key", credentials.api_key())
+            .header("API-Sign", signature)
+            .body(body)
+            .send()
+            .await;
+        receive(sent).await
+    }
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+async fn receive(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Response, HttpError> {
+    let mut response = sent.map_err(classify)?;
+    let status = response.status().as_u16();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(HttpError::NoAnswer(format!(
+                "response larger than {MAX_RESPONSE_BYTES} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = String::from_utf8(body)
+        .map_err(|_| HttpError::NoAnswer("response body is not UTF-8".to_owned()))?;
+    Ok(Response { status, body })
+}
+
+/// Only a failure to connect proves the request never left; anything after
+/// that (timeout, reset, truncated body) may have reached the exchange.
+/// reqwest's errors carry the URL, which is not secret; headers never appear.
+fn classify(err: reqwest::Error) -> HttpError {
+    let (connect, builder) = (err.is_connect(), err.is_builder());
+    let text = err.without_url().to_string();
+    if connect {
+        HttpError::NotSent(text)
+    } else if builder {
+        HttpError::Denied(text)
+    } else {
+        HttpError::NoAnswer(text)
+    }
+}

@@ -1,0 +1,10 @@
+//! The one `bindgen!` over `wit/`. Generated types stay inside `runtime`.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "driver",
+    imports: { default: async | trappable },
+    exports: { default: async },
+});
+
+pub use tradehost::exchange::{config, http, log, state, types};

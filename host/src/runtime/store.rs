@@ -1,0 +1,78 @@
+//! Per-call store data: a WASI context that grants nothing, the resource
+//! limits, and a handle to the host services the driver's imports use.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::db::DriverState;
+use crate::outbound::{Method, OutboundHttp, Request};
+
+/// Memory one driver instance may grow to.
+pub const MEMORY_LIMIT_BYTES: usize = 64 << 20;
+/// Captured stdout+stderr per call (a Rust panic message lands here).
+pub const CAPTURED_OUTPUT_BYTES: usize = 16 << 10;
+
+/// What the driver's imports are served by; shared by every call.
+pub struct DriverServices {
+    /// The driver's name as configured (namespaces its state and logs).
+    pub name: String,
+    pub config: BTreeMap<String, String>,
+    pub http: OutboundHttp,
+    pub state: DriverState,
+}
+
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(super) limits: StoreLimits,
+    pub(super) services: Arc<DriverServices>,
+    pub(super) output: MemoryOutputPipe,
+    /// Whether this call asked for a POST to go out (an order may exist).
+    pub(super) sent_post: bool,
+}
+
+impl CallState {
+    pub fn new(services: Arc<DriverServices>) -> CallState {
+        let output = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
+        // No env, no args, no preopened dirs, no sockets (denied by default
+        // in wasmtime-wasi 48), stdin closed; stdout/stderr captured.
+        let wasi = WasiCtx::builder()
+            .stdout(output.clone())
+            .stderr(output.clone())
+            .build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(MEMORY_LIMIT_BYTES)
+            .instances(16)
+            .tables(16)
+            .memories(4)
+            .build();
+        CallState {
+            wasi,
+            table: ResourceTable::new(),
+            limits,
+            services,
+            output,
+            sent_post: false,
+        }
+    }
+
+    pub(super) fn note_request(&mut self, request: &Request) {
+        if request.method == Method::Post {
+            self.sent_post = true;
+        }
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The order lifecycle: validate, reserve the slot with a durable row, send
+//! through the driver, read the actual fill, record the outcome. Only a
+//! proven rejection frees a slot; an unknown outcome keeps it reserved.
+
+mod buy;
+mod fill;
+mod sell;
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::db::{Database, TradeRecord};
+use crate::domain::Symbol;
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{
+    Balance, DriverError, ExchangeDriver, ExchangeStatus, MarketRules, MarketStatus, OrderReport,
+};
+
+pub use buy::BuyRequest;
+pub use sell::SellRequest;
+
+/// How long to wait for an accepted market order to report its fill.
+const FILL_POLLS: u32 = 12;
+const FILL_POLL_START: Duration = Duration::from_millis(25);
+const FILL_POLL_MAX: Duration = Duration::from_secs(1);
+
+/// Executes decisions against one exchange driver and one trade database.
+pub struct Executor<D> {
+    db: Database,
+    driver: D,
+}
+
+impl<D: ExchangeDriver> Executor<D> {
+    pub fn new(db: Database, driver: D) -> Executor<D> {
+        Executor { db, driver }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn driver(&self) -> &D {
+        &self.driver
+    }
+
+    /// Market-buys `amount_usd` of `symbol`'s base asset and records an OPEN
+    /// trade with the exchange's actual fill.
+    pub async fn execute_buy(
+        &self,
+        symbol: &str,
+        amount_usd: &str,
+        stop_loss: Option<&str>,
+        take_profit: Option<&str>,
+    ) -> Result<TradeRecord> {
+        let request = BuyRequest::parse(symbol, amount_usd, stop_loss, take_profit)?;
+        self.buy(&request).await
+    }
+
+    /// Market-sells `amount_token` (the whole position when `None`) of the
+    /// open trade `trade_id`, or of the asset's open position.
+    pub async fn execute_sell(
+        &self,
+        symbol: &str,
+        amount_token: Option<&str>,
+        trade_id: Option<&str>,
+    ) -> Result<TradeRecord> {
+        let request = SellRequest::parse(symbol, amount_token, trade_id)?;
+        self.sell(&request).await
+    }
+
+    /// Sells the whole open position in `symbol`.
+    pub async fn close(&self, symbol: &str) -> Result<TradeRecord> {
+        self.execute_sell(symbol, None, None).await
+    }
+
+    pub async fn positions(&self) -> Result<Vec<TradeRecord>> {
+        self.db.positions().await
+    }
+
+    pub async fn trades(&self, limit: i64) -> Result<Vec<TradeRecord>> {
+        self.db.trades(limit).await
+    }
+
+    pub async fn balances(&self) -> Result<Vec<Balance>> {
+        Ok(self.driver.balances().await?)
+    }
+
+    pub async fn status(&self) -> Result<ExchangeStatus> {
+        Ok(self.driver.status().await?)
+    }
+
+    /// The market's rules, refusing markets that do not take market orders.
+    async fn tradable_rules(&self, symbol: &Symbol) -> Result<MarketRules> {
+        let rules = self.driver.market_rules(symbol).await?;
+        if rules.status != MarketStatus::Online {
+            return Err(Error::new(
+                ErrorKind::ExchangeUnavailable,
+                format!(
+                    "{symbol} is not accepting market orders right now (market status {:?}); nothing was sent",
+                    rules.status
+                ),
+            ));
+        }
+        Ok(rules)
+    }
+
+    /// Reads an accepted order's fill, waiting briefly for it to complete.
+    async fn await_fill(&self, order_id: &str) -> std::result::Result<OrderReport, DriverError> {
+        let mut delay = FILL_POLL_START;
+        let mut last_error = None;
+        for attempt in 0..FILL_POLLS {
+            if attempt > 0 {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(FILL_POLL_MAX);
+            }
+            match self.driver.query_order(order_id).await {
+                Ok(report) if report.state.is_terminal() => return Ok(report),
+                Ok(_) => last_error = None,
+                Err(err) => last_error = Some(err),
+            }
+        }
+        Err(DriverError::UnknownOutcome(match last_error {
+            Some(err) => {
+                format!("order {order_id} was accepted but its fill could not be read: {err}")
+            }
+            None => format!("order {order_id} was accepted but has not completed"),
+        }))
+    }
+
+    /// Records a failed placement. Returns the error to surface.
+    async fn settle_failure(
+        &self,
+        trade_id: &str,
+        client_order_id: &str,
+        err: DriverError,
+    ) -> Error {
+        let now = Utc::now();
+        let proven = err.proves_not_placed();
+        let error: Error = err.into();
+        let recorded = if proven {
+            self.db
+                .reject_order(trade_id, client_order_id, &error, now)
+                .await
+        } else {
+            self.db
+                .mark_order_unknown(client_order_id, &error, now)
+                .await
+        };
+        if let Err(db_error) = recorded {
+            tracing::error!(%trade_id, %client_order_id, error = %db_error, "could not record an order's outcome");
+        }
+        if proven {
+            return error;
+        }
+        Error::new(
+            ErrorKind::UnknownOutcome,
+            format!(
+                "order outcome unknown ({}): the exchange may have executed it. The position stays reserved \
+                 (trade {trade_id}, client order id {client_order_id}); do not resubmit — reconcile it by its client order id",
+                error.message
+            ),
+        )
+    }
+}
