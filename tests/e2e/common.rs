@@ -1,0 +1,214 @@
+//! Test environments: a fresh SQLite file or a fresh Postgres database per
+//! test, the real sandbox driver, and the real `tradehost` binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor as _};
+use tempfile::TempDir;
+use tradehost::config::Settings;
+use tradehost::db::Database;
+use tradehost::runtime::WasmDriver;
+use tradehost::service::Executor;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tradehost");
+
+/// Where the test Postgres lives; CI starts it (see .ci/run).
+fn postgres_admin_url() -> String {
+    std::env::var("TRADEHOST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestEnv {
+    pub dir: TempDir,
+    pub database_url: String,
+    pub vars: Vec<(String, String)>,
+    postgres_db: Option<String>,
+}
+
+impl TestEnv {
+    pub async fn new(backend: Backend) -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, postgres_db) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("trades.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!("tradehost_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = admin_pool().await;
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                let base = postgres_admin_url();
+                let url = format!(
+                    "{}/{name}",
+                    base.rsplit_once('/').expect("URL has a database").0
+                );
+                (url, Some(name))
+            }
+        };
+        TestEnv {
+            dir,
+            database_url,
+            vars: Vec::new(),
+            postgres_db,
+        }
+    }
+
+    /// Sets a variable for both the library's settings and the binary.
+    pub fn with(mut self, name: &str, value: &str) -> TestEnv {
+        self.vars.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn all_vars(&self) -> Vec<(String, String)> {
+        let mut vars = vec![("DATABASE_URL".to_owned(), self.database_url.clone())];
+        vars.extend(self.vars.iter().cloned());
+        vars
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::from_vars(self.all_vars()).expect("test settings are valid")
+    }
+
+    pub async fn executor(&self) -> Executor<WasmDriver> {
+        self.executor_with(&[]).await
+    }
+
+    /// An executor on the same database with extra variables (e.g. a
+    /// sandbox failure switch).
+    pub async fn executor_with(&self, extra: &[(&str, &str)]) -> Executor<WasmDriver> {
+        let mut vars = self.all_vars();
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let settings = Settings::from_vars(vars).expect("test settings are valid");
+        let db = Database::connect(&settings.database_url)
+            .await
+            .expect("database");
+        let driver = tradehost::plugins::load(&settings, &db)
+            .await
+            .expect("driver loads");
+        Executor::new(db, driver)
+    }
+
+    /// A `tradehost` process with only this environment's variables.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command.env_clear().current_dir(self.dir.path()).args(args);
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        command.envs(self.all_vars());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("tradehost runs")
+    }
+
+    /// A direct connection for assertions on what was really written.
+    pub async fn pool(&self) -> AnyPool {
+        install_default_drivers();
+        AnyPoolOptions::new()
+            .max_connections(2)
+            .connect(&self.database_url)
+            .await
+            .expect("connect for assertions")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let pool = self.pool().await;
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&pool)
+            .await
+            .expect(sql);
+        pool.close().await;
+        n
+    }
+
+    /// Orders the sandbox exchange has executed (its own durable record).
+    pub async fn exchange_orders(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM driver_state WHERE key LIKE 'order/%'")
+            .await
+    }
+
+    pub async fn trades_with_status(&self, status: &str) -> i64 {
+        self.count(&format!(
+            "SELECT COUNT(*) FROM trades WHERE status = '{status}'"
+        ))
+        .await
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+async fn admin_pool() -> AnyPool {
+    install_default_drivers();
+    AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&postgres_admin_url())
+        .await
+        .expect("Postgres for tests (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)")
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_db.take() else {
+            return;
+        };
+        // Drop runs outside any runtime: use a small one on a thread.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let admin = admin_pool().await;
+                let _ = admin
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .await;
+                admin.close().await;
+            });
+        })
+        .join();
+    }
+}
+
+/// The last JSON line a process printed on a stream.
+pub fn last_json(bytes: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(bytes);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{') || l.trim_start().starts_with('['))
+        .unwrap_or_else(|| panic!("no JSON in output: {text}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON {line:?}: {e}"))
+}
+
+/// The `kind` of a `--json` error on stderr.
+pub fn error_kind(output: &Output) -> String {
+    let value = last_json(&output.stderr);
+    value["error"]["kind"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error kind in {value}"))
+        .to_owned()
+}

@@ -1,0 +1,29 @@
+//! End-to-end tests: the real host loading the real sandbox component,
+//! against a real SQLite file and the real Postgres.
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod concurrency;
+mod headless;
+mod lifecycle;
+
+/// Runs an async test body once per database backend.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
