@@ -293,3 +293,116 @@ fn classify(err: reqwest::Error) -> HttpError {
         HttpError::NoAnswer(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn http(credentials: bool, signing: SigningScheme) -> OutboundHttp {
+        let creds = credentials.then(|| {
+            Arc::new(
+                Credentials::from_values(
+                    Some("key".into()),
+                    Some(base64::engine::general_purpose::STANDARD.encode(b"secret")),
+                )
+                .unwrap(),
+            )
+        });
+        let http = OutboundHttp::new("http://127.0.0.1:9", Duration::from_secs(1), creds).unwrap();
+        http.declare(
+            signing,
+            vec![
+                "/0/public/Ticker".into(),
+                "/0/private/AddOrder".into(),
+                "/0/private/Withdraw".into(),
+            ],
+        );
+        http
+    }
+
+    fn request(path: &str, signed: bool) -> Request {
+        Request {
+            method: if signed { Method::Post } else { Method::Get },
+            path: path.into(),
+            query: vec![],
+            form: vec![],
+            signed,
+        }
+    }
+
+    fn denied(result: Result<(), HttpError>) -> String {
+        match result {
+            Err(HttpError::Denied(why)) => why,
+            other => panic!("expected a denial, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_declared_paths_go_out() {
+        let http = http(true, SigningScheme::KrakenHmacSha512);
+        assert!(http.check(&request("/0/public/Ticker", false)).is_ok());
+        assert!(http.check(&request("/0/private/AddOrder", true)).is_ok());
+        assert!(denied(http.check(&request("/0/public/Assets", false))).contains("declared"));
+        for path in [
+            "/0/public/../private/AddOrder",
+            "0/public/Ticker",
+            "/0/public/Ticker?x=1",
+            "//evil.example/x",
+            "/0/public/Tick%65r",
+        ] {
+            denied(http.check(&request(path, false)));
+        }
+    }
+
+    #[test]
+    fn funding_endpoints_are_refused_even_when_declared() {
+        let http = http(true, SigningScheme::KrakenHmacSha512);
+        assert!(denied(http.check(&request("/0/private/Withdraw", true))).contains("withdraw"));
+    }
+
+    #[test]
+    fn signing_needs_a_scheme_credentials_and_a_host_nonce() {
+        assert!(
+            denied(
+                http(false, SigningScheme::KrakenHmacSha512)
+                    .check(&request("/0/private/AddOrder", true))
+            )
+            .contains("credentials")
+        );
+        assert!(
+            denied(http(true, SigningScheme::None).check(&request("/0/private/AddOrder", true)))
+                .contains("signing")
+        );
+        let mut with_nonce = request("/0/private/AddOrder", true);
+        with_nonce.form.push(("nonce".into(), "1".into()));
+        assert!(
+            denied(http(true, SigningScheme::KrakenHmacSha512).check(&with_nonce))
+                .contains("nonce")
+        );
+    }
+
+    #[test]
+    fn an_undeclared_driver_can_send_nothing() {
+        let http = OutboundHttp::new("http://127.0.0.1:9", Duration::from_secs(1), None).unwrap();
+        denied(http.check(&request("/0/public/Ticker", false)));
+    }
+
+    #[test]
+    fn oversized_requests_are_refused() {
+        let http = http(true, SigningScheme::KrakenHmacSha512);
+        let mut big = request("/0/public/Ticker", false);
+        big.query
+            .push(("pair".into(), "X".repeat(MAX_REQUEST_BYTES)));
+        assert!(denied(http.check(&big)).contains("exceeds"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_proven_not_sent() {
+        // Port 9 (discard) on loopback: nothing listens there.
+        let result = http(false, SigningScheme::None)
+            .send(request("/0/public/Ticker", false))
+            .await;
+        assert!(matches!(result, Err(HttpError::NotSent(_))), "{result:?}");
+    }
+}

@@ -77,10 +77,6 @@ impl TestEnv {
         vars
     }
 
-    pub fn settings(&self) -> Settings {
-        Settings::from_vars(self.all_vars()).expect("test settings are valid")
-    }
-
     pub async fn executor(&self) -> Executor<WasmDriver> {
         self.executor_with(&[]).await
     }

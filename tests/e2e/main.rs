@@ -6,8 +6,10 @@ mod common;
 mod bad_input;
 mod cli;
 mod concurrency;
+mod fake_kraken;
 mod headless;
 mod lifecycle;
+mod live_prices;
 
 /// Runs an async test body once per database backend.
 #[macro_export]

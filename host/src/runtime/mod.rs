@@ -176,6 +176,14 @@ fn trap_error(store: &Store<CallState>, operation: &str, err: wasmtime::Error) -
     }
 }
 
+/// What a driver printed (stdout/stderr) goes to the host's log.
+fn forward_output(store: &Store<CallState>) {
+    let printed = store.data().output.contents();
+    if !printed.is_empty() {
+        tracing::debug!(target: "driver", output = %String::from_utf8_lossy(&printed).trim_end(), "driver printed");
+    }
+}
+
 macro_rules! guest_call {
     ($self:ident, $op:literal, $method:ident ( $($arg:expr),* ), $convert:expr) => {{
         let span = tracing::info_span!(concat!("driver.", $op), driver = %$self.services.name);
@@ -186,6 +194,7 @@ macro_rules! guest_call {
                 .$method(&mut store $(, $arg)*)
                 .await
                 .map_err(|e| trap_error(&store, $op, e))?;
+            forward_output(&store);
             match raw {
                 Ok(value) => $convert(value),
                 Err(err) => Err(convert::driver_error(err)),
