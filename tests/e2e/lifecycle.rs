@@ -227,3 +227,47 @@ async fn lost_answer_keeps_the_slot_reserved(backend: Backend) {
             .is_some()
     );
 }
+
+on_both_databases!(the_database_index_itself_refuses_a_second_position);
+
+/// The service checks first for a friendly message, but the rule lives in
+/// the schema: straight inserts past the service are refused too.
+async fn the_database_index_itself_refuses_a_second_position(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let db = tradehost::db::Database::connect(&env.database_url)
+        .await
+        .unwrap();
+    let buy = |asset: &str| tradehost::db::NewBuy {
+        trade_id: uuid::Uuid::new_v4().to_string(),
+        client_order_id: uuid::Uuid::new_v4().to_string(),
+        symbol: format!("{asset}/USD"),
+        asset: asset.to_owned(),
+        exchange: "test".into(),
+        amount_usd: d("10"),
+        stop_loss_price: None,
+        take_profit_price: None,
+        now: chrono::Utc::now(),
+    };
+    let first = db.reserve_buy(&buy("SOL")).await.unwrap();
+    assert_eq!(first.status, TradeStatus::Pending);
+    let err = db.reserve_buy(&buy("SOL")).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::DuplicatePosition, "{err}");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM orders").await,
+        1,
+        "the refused reservation left no order row"
+    );
+    db.reserve_buy(&buy("ETH")).await.unwrap();
+    // Once the first is proven rejected, the slot is free.
+    let rejection = tradehost::Error::new(ErrorKind::OrderRejected, "test");
+    db.reject_order(
+        &first.id,
+        &first.client_order_id,
+        &rejection,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    db.reserve_buy(&buy("SOL")).await.unwrap();
+    assert_eq!(env.trades_with_status("PENDING").await, 2);
+}
