@@ -41,6 +41,8 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
     pub signed: bool,
+    /// For public GETs: answer from the per-process cache if this fresh.
+    pub cache_for: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +74,12 @@ pub struct OutboundHttp {
     signed_lane: tokio::sync::Mutex<()>,
     /// The driver's signing scheme and request paths, set once after load.
     declaration: OnceLock<(SigningScheme, Vec<String>)>,
+    /// Recent 200 answers to public GETs, by URL path and query.
+    cache: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Response)>>,
 }
+
+/// Entries kept in the public-response cache.
+const CACHE_ENTRIES: usize = 64;
 
 impl OutboundHttp {
     pub fn new(
@@ -96,6 +103,7 @@ impl OutboundHttp {
             nonces: NonceSource::default(),
             signed_lane: tokio::sync::Mutex::new(()),
             declaration: OnceLock::new(),
+            cache: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -208,6 +216,28 @@ impl OutboundHttp {
     }
 
     async fn send_public(&self, request: &Request) -> Result<Response, HttpError> {
+        let cacheable = request.method == Method::Get && !request.cache_for.is_zero();
+        let key = format!("{}?{}", request.path, encode(&request.query));
+        if cacheable {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, response)) = cache.get(&key) {
+                if at.elapsed() <= request.cache_for {
+                    return Ok(response.clone());
+                }
+            }
+        }
+        let response = self.fetch_public(request).await?;
+        if cacheable && response.status == 200 {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), response.clone()));
+        }
+        Ok(response)
+    }
+
+    async fn fetch_public(&self, request: &Request) -> Result<Response, HttpError> {
         let url = format!("{}{}", self.base_url, request.path);
         let builder = match request.method {
             Method::Get => self.client.get(url),

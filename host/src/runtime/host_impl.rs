@@ -26,6 +26,8 @@ impl http::Host for CallState {
             query: req.query,
             form: req.form,
             signed: matches!(req.auth, http::Auth::Signed),
+            // At most an hour: reference data, not prices.
+            cache_for: std::time::Duration::from_secs(u64::from(req.cache_seconds.min(3600))),
         };
         self.note_request(&request);
         let result = self.services.http.send(request).await;

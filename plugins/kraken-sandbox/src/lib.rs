@@ -48,6 +48,8 @@ impl env::Env for Host {
             query: query.to_vec(),
             form: Vec::new(),
             auth: Auth::Public,
+            // Prices must be fresh.
+            cache_seconds: 0,
         };
         match http::send(&req) {
             Ok(resp) => Ok((resp.status, resp.body)),
