@@ -9,7 +9,9 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use crate::credentials::Credentials;
+use crate::db::Database;
 use crate::exchange::SigningScheme;
+use crate::ratelimit::{RestCounter, Tier};
 use crate::signing::{NonceSource, kraken_signature};
 
 /// Largest response body handed to a driver.
@@ -69,6 +71,9 @@ pub struct OutboundHttp {
     base_url: String,
     credentials: Option<Arc<Credentials>>,
     nonces: NonceSource,
+    /// Where nonces are made durable and shared across processes.
+    nonce_store: Option<Database>,
+    rest_counter: RestCounter,
     /// Signed requests for one key go out one at a time, so nonces arrive
     /// at the exchange in the order they were issued.
     signed_lane: tokio::sync::Mutex<()>,
@@ -87,6 +92,18 @@ impl OutboundHttp {
         timeout: Duration,
         credentials: Option<Arc<Credentials>>,
     ) -> Result<OutboundHttp, String> {
+        OutboundHttp::with_limits(base_url, timeout, credentials, None, Tier::STARTER)
+    }
+
+    /// `nonce_store` makes nonces strictly increase across processes and
+    /// restarts; `tier` sizes the per-key REST call counter.
+    pub fn with_limits(
+        base_url: &str,
+        timeout: Duration,
+        credentials: Option<Arc<Credentials>>,
+        nonce_store: Option<Database>,
+        tier: Tier,
+    ) -> Result<OutboundHttp, String> {
         // reqwest is built without a bundled crypto provider; ring is ours.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -101,6 +118,8 @@ impl OutboundHttp {
             base_url: base_url.trim_end_matches('/').to_owned(),
             credentials,
             nonces: NonceSource::default(),
+            nonce_store,
+            rest_counter: RestCounter::new(tier),
             signed_lane: tokio::sync::Mutex::new(()),
             declaration: OnceLock::new(),
             cache: std::sync::Mutex::new(std::collections::HashMap::new()),
@@ -256,8 +275,17 @@ impl OutboundHttp {
                 "no exchange credentials are configured".to_owned(),
             ));
         };
+        self.rest_counter.acquire(&request.path).await;
         let _lane = self.signed_lane.lock().await;
-        let nonce = self.nonces.next();
+        let nonce = match &self.nonce_store {
+            Some(db) => db
+                .next_nonce(&credentials.key_id(), self.nonces.next())
+                .await
+                .map_err(|e| {
+                    HttpError::NotSent(format!("no nonce could be reserved: {}", e.message))
+                })?,
+            None => self.nonces.next(),
+        };
         let mut form = Vec::with_capacity(request.form.len() + 1);
         form.push(("nonce".to_owned(), nonce.to_string()));
         form.extend(request.form.iter().cloned());
@@ -358,6 +386,7 @@ mod tests {
             query: vec![],
             form: vec![],
             signed,
+            cache_for: Duration::ZERO,
         }
     }
 
