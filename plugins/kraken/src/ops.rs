@@ -1,0 +1,299 @@
+//! The exported operations as pure functions over `Http`, so every flow
+//! runs natively against canned answers. Each call starts from nothing (a
+//! fresh instance per call); AssetPairs is re-asked every time and the
+//! host's cache (`cache-seconds`) makes that cheap.
+
+use crate::errors::{self, HttpFailure, OpKind};
+use crate::num;
+use crate::requests::{self, Req};
+use crate::responses::{self, Failure, Pair, RawOrders};
+use crate::symbols::{self, Market};
+use crate::tradehost::exchange::log::Level;
+use crate::tradehost::exchange::types::{
+    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, MarketStatus,
+    OrderAmount, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
+};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::value::RawValue;
+
+/// The host as the operations see it.
+pub trait Http {
+    /// `http.send`: status and body, or why there is none.
+    fn send(&self, req: &Req) -> Result<(u16, String), HttpFailure>;
+    fn log(&self, level: Level, message: &str);
+}
+
+/// Sends `req` and parses a 200 answer; every other outcome is mapped by
+/// `errors` according to `kind`.
+fn call<T>(
+    http: &impl Http,
+    kind: OpKind,
+    req: &Req,
+    parse: impl FnOnce(&str) -> Result<T, Failure>,
+) -> Result<T, DriverError> {
+    match http.send(req) {
+        Err(failure) => Err(errors::from_transport(kind, &failure)),
+        Ok((200, body)) => parse(&body).map_err(|f| errors::from_failure(kind, f)),
+        Ok((status, body)) => Err(errors::from_status(kind, status, &body)),
+    }
+}
+
+pub fn info() -> DriverInfo {
+    DriverInfo {
+        exchange_id: "kraken".into(),
+        driver_version: env!("CARGO_PKG_VERSION").into(),
+        signing: SigningScheme::KrakenHmacSha512,
+        default_base_url: "https://api.kraken.com".into(),
+        request_paths: requests::PATHS.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+fn pairs(http: &impl Http) -> Result<Vec<Pair>, DriverError> {
+    call(
+        http,
+        OpKind::Read,
+        &requests::asset_pairs(),
+        responses::asset_pairs,
+    )
+}
+
+fn market(http: &impl Http, symbol: &str) -> Result<Market, DriverError> {
+    symbols::resolve(&pairs(http)?, symbol)
+}
+
+fn quote(http: &impl Http, m: &Market) -> Result<responses::Quote, DriverError> {
+    call(http, OpKind::Read, &requests::ticker(&m.id), |body| {
+        responses::ticker(body, &m.id)
+    })
+}
+
+pub fn market_rules(http: &impl Http, symbol: &str) -> Result<MarketRules, DriverError> {
+    let m = market(http, symbol)?;
+    Ok(MarketRules {
+        symbol: m.symbol,
+        pair_id: m.id,
+        base: m.base,
+        quote: m.quote,
+        min_size: num::fmt(m.ordermin),
+        min_cost: num::fmt(m.costmin),
+        size_decimals: m.lot_decimals,
+        price_decimals: m.pair_decimals,
+        status: m.status,
+    })
+}
+
+pub fn ticker(http: &impl Http, symbol: &str) -> Result<Ticker, DriverError> {
+    let m = market(http, symbol)?;
+    let q = quote(http, &m)?;
+    Ok(Ticker {
+        symbol: m.symbol,
+        bid: num::fmt(q.bid),
+        ask: num::fmt(q.ask),
+        last: num::fmt(q.last),
+    })
+}
+
+pub fn balances(http: &impl Http) -> Result<Vec<Balance>, DriverError> {
+    call(
+        http,
+        OpKind::Read,
+        &requests::balance_ex(),
+        responses::balances,
+    )
+}
+
+pub fn status(http: &impl Http) -> Result<ExchangeStatus, DriverError> {
+    call(
+        http,
+        OpKind::Read,
+        &requests::system_status(),
+        responses::system_status,
+    )
+}
+
+/// Volume of a market buy spending `spend` quote units: spend / ask,
+/// rounded down to the pair's lot decimals, so at the quoted ask it never
+/// costs more than asked. (Kraken's `oflags=viqc` would take a quote
+/// volume, but QueryOrders is then ambiguous about the units of `vol`, and
+/// the result could not be checked against `ordermin` beforehand.) A fill
+/// worse than the ask still costs more: that is market-order slippage.
+fn buy_volume(http: &impl Http, m: &Market, spend: Decimal) -> Result<Decimal, DriverError> {
+    let ask = quote(http, m)?.ask;
+    if ask <= Decimal::ZERO {
+        return Err(DriverError::Unavailable(format!(
+            "kraken quotes no ask for {}",
+            m.symbol
+        )));
+    }
+    let too_large = || DriverError::InvalidRequest(format!("amount {spend} is out of range"));
+    let volume = spend
+        .checked_div(ask)
+        .ok_or_else(too_large)?
+        .round_dp_with_strategy(u32::from(m.lot_decimals), RoundingStrategy::ToZero);
+    let cost = volume.checked_mul(ask).ok_or_else(too_large)?;
+    if volume.is_zero() || volume < m.ordermin || cost < m.costmin {
+        return Err(DriverError::BelowMinimum(format!(
+            "{spend} {} buys {} {} at ask {}; kraken's minimum is {} {} and {} {}",
+            m.quote,
+            num::fmt(volume),
+            m.base,
+            num::fmt(ask),
+            num::fmt(m.ordermin),
+            m.base,
+            num::fmt(m.costmin),
+            m.quote
+        )));
+    }
+    Ok(volume)
+}
+
+fn sell_volume(m: &Market, volume: Decimal) -> Result<Decimal, DriverError> {
+    if num::frac_digits(volume) > u32::from(m.lot_decimals) {
+        return Err(DriverError::InvalidRequest(format!(
+            "{} {} has more than {} decimals",
+            num::fmt(volume),
+            m.base,
+            m.lot_decimals
+        )));
+    }
+    if volume < m.ordermin {
+        return Err(DriverError::BelowMinimum(format!(
+            "{} {} is below kraken's minimum of {} {}",
+            num::fmt(volume),
+            m.base,
+            num::fmt(m.ordermin),
+            m.base
+        )));
+    }
+    Ok(volume)
+}
+
+/// Places a market order. Every check happens before AddOrder, and every
+/// failure before AddOrder is sent is a plain read failure (nothing was
+/// placed); only AddOrder's own outcome can be `unknown-outcome`.
+pub fn place_market_order(
+    http: &impl Http,
+    order: &MarketOrder,
+) -> Result<PlacedOrder, DriverError> {
+    let amount = match (order.side, &order.amount) {
+        (Side::Buy, OrderAmount::Quote(a)) | (Side::Sell, OrderAmount::Base(a)) => {
+            num::parse_amount(a).map_err(DriverError::InvalidRequest)?
+        }
+        (Side::Buy, OrderAmount::Base(_)) => {
+            return Err(DriverError::InvalidRequest(
+                "a market buy takes a quote amount".into(),
+            ));
+        }
+        (Side::Sell, OrderAmount::Quote(_)) => {
+            return Err(DriverError::InvalidRequest(
+                "a market sell takes a base amount".into(),
+            ));
+        }
+    };
+    if order.client_order_id.is_empty() {
+        return Err(DriverError::InvalidRequest("empty client order id".into()));
+    }
+    let m = market(http, &order.symbol)?;
+    if m.status != MarketStatus::Online {
+        return Err(DriverError::Unavailable(format!(
+            "kraken pair {} is {:?}; order not sent",
+            m.id, m.status
+        )));
+    }
+    let volume = match order.side {
+        Side::Buy => buy_volume(http, &m, amount)?,
+        Side::Sell => sell_volume(&m, amount)?,
+    };
+    let volume = num::fmt(volume);
+    let req = requests::add_order(&m.id, order.side, &volume, &order.client_order_id);
+    let outcome = call(http, OpKind::Place, &req, responses::add_order);
+    let side = match order.side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
+    };
+    let what = format!(
+        "kraken AddOrder {side} {volume} {} cl_ord_id={}",
+        m.id,
+        num::clip(&order.client_order_id)
+    );
+    let result = match &outcome {
+        Ok(txid) => format!("placed {}", num::clip(txid)),
+        Err(e) => format!("{}: {}", errors::parts(e).0, errors::parts(e).1),
+    };
+    http.log(Level::Info, &format!("{what}: {result}"));
+    outcome.map(|order_id| PlacedOrder { order_id })
+}
+
+fn report(http: &impl Http, txid: &str, raw: &RawValue) -> Result<OrderReport, DriverError> {
+    let pairs = pairs(http)?;
+    responses::report(txid, raw, &pairs).map_err(|f| errors::from_failure(OpKind::Read, f))
+}
+
+pub fn query_order(http: &impl Http, order_id: &str) -> Result<OrderReport, DriverError> {
+    // A comma would make QueryOrders look up several orders.
+    if order_id.is_empty() || order_id.contains(',') {
+        return Err(DriverError::InvalidRequest(format!(
+            "not a kraken order id: {}",
+            num::clip(order_id)
+        )));
+    }
+    let orders = call(
+        http,
+        OpKind::Read,
+        &requests::query_orders(order_id),
+        responses::query_orders,
+    )?;
+    let raw = orders
+        .get(order_id)
+        .ok_or_else(|| DriverError::NotFound(format!("kraken has no order {order_id}")))?;
+    report(http, order_id, raw)
+}
+
+/// The first order carrying `client_order_id`. Kraken filters already; the
+/// check guards against a filter it ignored. An unreadable entry fails the
+/// lookup: it might be the order sought, and "none" lets the host re-send.
+fn matching<'a>(
+    orders: &'a RawOrders,
+    client_order_id: &str,
+) -> Result<Option<(&'a str, &'a RawValue)>, DriverError> {
+    for (txid, raw) in orders {
+        let id = responses::cl_ord_id(raw).map_err(|f| errors::from_failure(OpKind::Read, f))?;
+        if id.as_deref() == Some(client_order_id) {
+            return Ok(Some((txid, raw)));
+        }
+    }
+    Ok(None)
+}
+
+pub fn find_order(
+    http: &impl Http,
+    client_order_id: &str,
+) -> Result<Option<OrderReport>, DriverError> {
+    // Without a filter value Kraken would list every order.
+    if client_order_id.is_empty() {
+        return Err(DriverError::InvalidRequest("empty client order id".into()));
+    }
+    let open = call(
+        http,
+        OpKind::Read,
+        &requests::open_orders(client_order_id),
+        responses::open_orders,
+    )?;
+    let closed;
+    let found = match matching(&open, client_order_id)? {
+        Some(hit) => Some(hit),
+        None => {
+            closed = call(
+                http,
+                OpKind::Read,
+                &requests::closed_orders(client_order_id),
+                responses::closed_orders,
+            )?;
+            matching(&closed, client_order_id)?
+        }
+    };
+    match found {
+        Some((txid, raw)) => report(http, txid, raw).map(Some),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,197 @@
+//! Every request the driver makes. The host adds `nonce` and the signature
+//! to signed requests, so no builder here ever sets a nonce.
+
+use crate::tradehost::exchange::types::Side;
+
+pub const SYSTEM_STATUS: &str = "/0/public/SystemStatus";
+pub const ASSET_PAIRS: &str = "/0/public/AssetPairs";
+pub const TICKER: &str = "/0/public/Ticker";
+pub const BALANCE_EX: &str = "/0/private/BalanceEx";
+pub const ADD_ORDER: &str = "/0/private/AddOrder";
+pub const QUERY_ORDERS: &str = "/0/private/QueryOrders";
+pub const OPEN_ORDERS: &str = "/0/private/OpenOrders";
+pub const CLOSED_ORDERS: &str = "/0/private/ClosedOrders";
+
+/// Declared in `info()`: the host refuses any other path.
+pub const PATHS: [&str; 8] = [
+    SYSTEM_STATUS,
+    ASSET_PAIRS,
+    TICKER,
+    BALANCE_EX,
+    ADD_ORDER,
+    QUERY_ORDERS,
+    OPEN_ORDERS,
+    CLOSED_ORDERS,
+];
+
+/// Pair reference data changes rarely; the host caches it per process.
+/// (Each call runs in a fresh instance, so the driver cannot cache it.)
+pub const ASSET_PAIRS_CACHE_SECONDS: u32 = 3600;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// A request as handed to the host's `http.send`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Req {
+    pub method: Method,
+    pub path: &'static str,
+    pub query: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    /// Private endpoint: the host signs it.
+    pub signed: bool,
+    pub cache_seconds: u32,
+}
+
+fn public_get(path: &'static str, query: Vec<(String, String)>, cache_seconds: u32) -> Req {
+    Req {
+        method: Method::Get,
+        path,
+        query,
+        form: Vec::new(),
+        signed: false,
+        cache_seconds,
+    }
+}
+
+fn private_post(path: &'static str, form: Vec<(String, String)>) -> Req {
+    Req {
+        method: Method::Post,
+        path,
+        query: Vec::new(),
+        form,
+        signed: true,
+        cache_seconds: 0,
+    }
+}
+
+fn param(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+pub fn system_status() -> Req {
+    public_get(SYSTEM_STATUS, Vec::new(), 0)
+}
+
+/// All pairs, unfiltered: one cached answer serves every symbol.
+pub fn asset_pairs() -> Req {
+    public_get(ASSET_PAIRS, Vec::new(), ASSET_PAIRS_CACHE_SECONDS)
+}
+
+pub fn ticker(pair_id: &str) -> Req {
+    public_get(TICKER, vec![param("pair", pair_id)], 0)
+}
+
+pub fn balance_ex() -> Req {
+    private_post(BALANCE_EX, Vec::new())
+}
+
+/// A market order for `volume` base units. Volume is always in base units
+/// (no `oflags=viqc`): see `ops::place_market_order`.
+pub fn add_order(pair_id: &str, side: Side, volume: &str, client_order_id: &str) -> Req {
+    let side = match side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
+    };
+    private_post(
+        ADD_ORDER,
+        vec![
+            param("pair", pair_id),
+            param("type", side),
+            param("ordertype", "market"),
+            param("volume", volume),
+            param("cl_ord_id", client_order_id),
+        ],
+    )
+}
+
+pub fn query_orders(txid: &str) -> Req {
+    private_post(QUERY_ORDERS, vec![param("txid", txid)])
+}
+
+pub fn open_orders(client_order_id: &str) -> Req {
+    private_post(OPEN_ORDERS, vec![param("cl_ord_id", client_order_id)])
+}
+
+pub fn closed_orders(client_order_id: &str) -> Req {
+    private_post(CLOSED_ORDERS, vec![param("cl_ord_id", client_order_id)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Req> {
+        vec![
+            system_status(),
+            asset_pairs(),
+            ticker("XXBTZUSD"),
+            balance_ex(),
+            add_order("XXBTZUSD", Side::Buy, "0.001", "c1"),
+            query_orders("OUF4EM-FRGI2-MQMWZD"),
+            open_orders("c1"),
+            closed_orders("c1"),
+        ]
+    }
+
+    #[test]
+    fn add_order_form_exactly() {
+        let req = add_order(
+            "XXBTZUSD",
+            Side::Sell,
+            "0.00123",
+            "6d1b345e-2821-40e2-ad83-4ecb18a06876",
+        );
+        let form: Vec<(&str, &str)> = req
+            .form
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            form,
+            [
+                ("pair", "XXBTZUSD"),
+                ("type", "sell"),
+                ("ordertype", "market"),
+                ("volume", "0.00123"),
+                ("cl_ord_id", "6d1b345e-2821-40e2-ad83-4ecb18a06876"),
+            ]
+        );
+        assert_eq!(
+            (req.method, req.path, req.signed),
+            (Method::Post, ADD_ORDER, true)
+        );
+        assert!(req.query.is_empty());
+    }
+
+    #[test]
+    fn no_request_carries_a_nonce_and_every_path_is_declared() {
+        for req in all() {
+            assert!(PATHS.contains(&req.path), "{}", req.path);
+            assert!(
+                req.form.iter().chain(&req.query).all(|(k, _)| k != "nonce"),
+                "{req:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn public_vs_private() {
+        for req in all() {
+            let private = req.path.starts_with("/0/private/");
+            assert_eq!(req.signed, private, "{}", req.path);
+            assert_eq!(req.method == Method::Post, private, "{}", req.path);
+            assert!(private || req.form.is_empty(), "{}", req.path);
+            let cache = if req.path == ASSET_PAIRS { 3600 } else { 0 };
+            assert_eq!(req.cache_seconds, cache, "{}", req.path);
+        }
+        assert_eq!(
+            ticker("XDGUSD").query,
+            [("pair".to_string(), "XDGUSD".to_string())]
+        );
+        assert!(asset_pairs().query.is_empty());
+    }
+}

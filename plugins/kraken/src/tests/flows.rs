@@ -1,0 +1,364 @@
+//! Whole operations against a canned host: which requests go out, in what
+//! order, and what each failure becomes.
+
+use super::{Canned, fixture, kraken_error, outcome, parts, ticker_body};
+use crate::errors::HttpFailure;
+use crate::ops;
+use crate::requests::{self, Method};
+use crate::tradehost::exchange::types::{
+    MarketOrder, MarketRules, MarketStatus, OrderAmount, Side, SigningScheme,
+};
+
+fn buy(symbol: &str, quote: &str) -> MarketOrder {
+    MarketOrder {
+        client_order_id: "cid-1".into(),
+        symbol: symbol.into(),
+        side: Side::Buy,
+        amount: OrderAmount::Quote(quote.into()),
+    }
+}
+
+fn sell(symbol: &str, base: &str) -> MarketOrder {
+    MarketOrder {
+        side: Side::Sell,
+        amount: OrderAmount::Base(base.into()),
+        ..buy(symbol, "1")
+    }
+}
+
+fn form(host: &Canned, path: &str) -> Vec<(String, String)> {
+    host.sent_to(path).form
+}
+
+fn pairs(kv: &[(&str, &str)]) -> Vec<(String, String)> {
+    kv.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn info_declares_exactly_the_paths_used() {
+    let info = ops::info();
+    assert_eq!(info.exchange_id, "kraken");
+    assert_eq!(info.driver_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(info.signing, SigningScheme::KrakenHmacSha512);
+    assert_eq!(info.default_base_url, "https://api.kraken.com");
+    assert_eq!(
+        info.request_paths,
+        [
+            "/0/public/SystemStatus",
+            "/0/public/AssetPairs",
+            "/0/public/Ticker",
+            "/0/private/BalanceEx",
+            "/0/private/AddOrder",
+            "/0/private/QueryOrders",
+            "/0/private/OpenOrders",
+            "/0/private/ClosedOrders",
+        ]
+    );
+}
+
+#[test]
+fn market_rules_from_asset_pairs() {
+    let host = Canned::live();
+    assert_eq!(
+        ops::market_rules(&host, "DOGE/USD"),
+        Ok(MarketRules {
+            symbol: "DOGE/USD".into(),
+            pair_id: "XDGUSD".into(),
+            base: "DOGE".into(),
+            quote: "USD".into(),
+            min_size: "50".into(),
+            min_cost: "0.5".into(),
+            size_decimals: 8,
+            price_decimals: 7,
+            status: MarketStatus::Online,
+        })
+    );
+    let req = host.sent_to(requests::ASSET_PAIRS);
+    assert_eq!(
+        (req.method, req.signed, req.cache_seconds),
+        (Method::Get, false, 3600)
+    );
+    assert!(req.query.is_empty());
+    let btc = ops::market_rules(&host, "XBT/USD").expect("btc");
+    assert_eq!(
+        (
+            btc.symbol.as_str(),
+            btc.pair_id.as_str(),
+            btc.min_size.as_str()
+        ),
+        ("BTC/USD", "XXBTZUSD", "0.00005")
+    );
+}
+
+#[test]
+fn market_rules_status_and_missing_costmin() {
+    let body = fixture!("assetpairs_live")
+        .replacen(r#""status": "online""#, r#""status": "cancel_only""#, 1)
+        .replacen(r#""costmin": "0.5","#, "", 1);
+    let host = Canned::live().ok(requests::ASSET_PAIRS, &body);
+    let rules = ops::market_rules(&host, "BTC/USD").expect("rules");
+    assert_eq!(
+        (rules.status, rules.min_cost.as_str()),
+        (MarketStatus::CancelOnly, "0")
+    );
+}
+
+#[test]
+fn ticker_asks_by_pair_id() {
+    let host = Canned::live();
+    let t = ops::ticker(&host, "BTC/USD").expect("ticker");
+    assert_eq!(
+        [t.symbol, t.ask, t.bid, t.last],
+        ["BTC/USD", "30300.1", "30300", "30303.2"]
+    );
+    let req = host.sent_to(requests::TICKER);
+    assert_eq!(req.query, pairs(&[("pair", "XXBTZUSD")]));
+    assert_eq!((req.signed, req.cache_seconds), (false, 0));
+    assert_eq!(outcome(&ops::ticker(&host, "ETH/USD")), "invalid-symbol");
+}
+
+#[test]
+fn balances_and_status() {
+    let host = Canned::live()
+        .ok(requests::BALANCE_EX, fixture!("balanceex_numbers"))
+        .ok(requests::SYSTEM_STATUS, fixture!("systemstatus_online"));
+    assert_eq!(ops::balances(&host).map(|b| b.len()), Ok(2));
+    let req = host.sent_to(requests::BALANCE_EX);
+    assert_eq!(
+        (req.method, req.signed, req.form.len()),
+        (Method::Post, true, 0)
+    );
+    assert!(ops::status(&host).is_ok());
+    let host = Canned::live().ok(requests::BALANCE_EX, fixture!("error_emptyresult"));
+    assert_eq!(outcome(&ops::balances(&host)), "auth");
+}
+
+#[test]
+fn buy_computes_volume_from_ask_rounding_down() {
+    let host = Canned::live().ok(requests::ADD_ORDER, fixture!("addorder_limit"));
+    let placed = ops::place_market_order(&host, &buy("BTC/USD", "100"));
+    assert_eq!(placed.map(|p| p.order_id), Ok("OUF4EM-FRGI2-MQMWZD".into()));
+    assert_eq!(
+        host.paths(),
+        [requests::ASSET_PAIRS, requests::TICKER, requests::ADD_ORDER]
+    );
+    // 100 / 30300.1 = 0.0033003191…, down to 8 decimals.
+    assert_eq!(
+        form(&host, requests::ADD_ORDER),
+        pairs(&[
+            ("pair", "XXBTZUSD"),
+            ("type", "buy"),
+            ("ordertype", "market"),
+            ("volume", "0.00330031"),
+            ("cl_ord_id", "cid-1"),
+        ])
+    );
+    let req = host.sent_to(requests::ADD_ORDER);
+    assert_eq!((req.method, req.signed), (Method::Post, true));
+    let logs = host.logs.borrow();
+    assert_eq!(logs.len(), 1);
+    assert!(
+        logs[0].starts_with("info: kraken AddOrder buy 0.00330031 XXBTZUSD cl_ord_id=cid-1: ")
+            && logs[0].contains("OUF4EM-FRGI2-MQMWZD"),
+        "{logs:?}"
+    );
+}
+
+#[test]
+fn buy_below_minimum_sends_nothing() {
+    // DOGE at 0.2: 5 USD buys 25 < ordermin 50.
+    let host = Canned::live().ok(requests::TICKER, &ticker_body("XDGUSD", "0.2"));
+    let r = ops::place_market_order(&host, &buy("DOGE/USD", "5"));
+    assert_eq!(outcome(&r), "below-minimum");
+    // SOL at 5: 0.4 USD buys 0.08 >= ordermin 0.06, but costs 0.4 < costmin 0.5.
+    let host = Canned::live().ok(requests::TICKER, &ticker_body("SOLUSD", "5"));
+    let r = ops::place_market_order(&host, &buy("SOL/USD", "0.4"));
+    assert_eq!(outcome(&r), "below-minimum");
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS, requests::TICKER]);
+    // An ask so high that the volume rounds to zero.
+    let host = Canned::live().ok(requests::TICKER, &ticker_body("XXBTZUSD", "1000000000000"));
+    assert_eq!(
+        outcome(&ops::place_market_order(&host, &buy("BTC/USD", "1"))),
+        "below-minimum"
+    );
+    assert!(host.logs.borrow().is_empty());
+}
+
+#[test]
+fn sell_checks_decimals_and_minimum() {
+    let host = Canned::live().ok(requests::ADD_ORDER, fixture!("addorder_market"));
+    assert_eq!(
+        outcome(&ops::place_market_order(
+            &host,
+            &sell("SOL/USD", "0.123456789")
+        )),
+        "invalid-request"
+    );
+    assert_eq!(
+        outcome(&ops::place_market_order(&host, &sell("SOL/USD", "0.05"))),
+        "below-minimum"
+    );
+    assert!(!host.paths().contains(&requests::ADD_ORDER));
+    assert!(ops::place_market_order(&host, &sell("SOL/USD", "0.0600")).is_ok());
+    assert_eq!(
+        form(&host, requests::ADD_ORDER)[1..4],
+        pairs(&[
+            ("type", "sell"),
+            ("ordertype", "market"),
+            ("volume", "0.06")
+        ])
+    );
+    assert!(
+        !host.paths().contains(&requests::TICKER),
+        "a sell needs no price"
+    );
+}
+
+#[test]
+fn bad_requests_send_nothing() {
+    let host = Canned::live();
+    let wrong_kind = MarketOrder {
+        amount: OrderAmount::Base("1".into()),
+        ..buy("BTC/USD", "1")
+    };
+    let cases = [
+        (wrong_kind, "invalid-request"),
+        (
+            MarketOrder {
+                amount: OrderAmount::Quote("1".into()),
+                ..sell("BTC/USD", "1")
+            },
+            "invalid-request",
+        ),
+        (buy("BTC/USD", "-5"), "invalid-request"),
+        (buy("BTC/USD", "0"), "invalid-request"),
+        (buy("BTC/USD", "1e3"), "invalid-request"),
+        (
+            MarketOrder {
+                client_order_id: String::new(),
+                ..buy("BTC/USD", "100")
+            },
+            "invalid-request",
+        ),
+    ];
+    for (order, expected) in cases {
+        assert_eq!(
+            outcome(&ops::place_market_order(&host, &order)),
+            expected,
+            "{order:?}"
+        );
+    }
+    assert!(host.paths().is_empty());
+    assert_eq!(
+        outcome(&ops::place_market_order(&host, &buy("ETH/USD", "100"))),
+        "invalid-symbol"
+    );
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS]);
+}
+
+#[test]
+fn pair_not_online_is_unavailable_and_not_sent() {
+    let body = fixture!("assetpairs_live").replacen(
+        r#""status": "online""#,
+        r#""status": "post_only""#,
+        1,
+    );
+    let host = Canned::live().ok(requests::ASSET_PAIRS, &body);
+    let r = ops::place_market_order(&host, &buy("BTC/USD", "100"));
+    assert_eq!(outcome(&r), "unavailable");
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS]);
+}
+
+#[test]
+fn failures_before_add_order_are_never_unknown_outcome() {
+    for failure in [
+        HttpFailure::NoAnswer("timeout".into()),
+        HttpFailure::NotSent("refused".into()),
+    ] {
+        let host = Canned::live().answer(requests::TICKER, Err(failure));
+        assert_eq!(
+            outcome(&ops::place_market_order(&host, &buy("BTC/USD", "100"))),
+            "unavailable"
+        );
+        assert!(!host.paths().contains(&requests::ADD_ORDER));
+    }
+    let host = Canned::live().answer(requests::ASSET_PAIRS, Ok((502, String::new())));
+    assert_eq!(
+        outcome(&ops::place_market_order(&host, &buy("BTC/USD", "100"))),
+        "unavailable"
+    );
+}
+
+#[test]
+fn add_order_outcomes() {
+    let kraken = |e: &str| Ok((200, kraken_error(e)));
+    let cases: [(super::Answer, &str, &str); 11] = [
+        (
+            Err(HttpFailure::NotSent("connection refused".into())),
+            "unavailable",
+            "connection refused",
+        ),
+        (
+            Err(HttpFailure::NoAnswer("timed out".into())),
+            "unknown-outcome",
+            "timed out",
+        ),
+        (
+            Err(HttpFailure::Denied("no credentials".into())),
+            "invalid-request",
+            "no credentials",
+        ),
+        (
+            Ok((502, "<html>Bad Gateway</html>".into())),
+            "unknown-outcome",
+            "502",
+        ),
+        (Ok((520, String::new())), "unknown-outcome", "520"),
+        (
+            kraken("EService:Unavailable"),
+            "unknown-outcome",
+            "EService:Unavailable",
+        ),
+        (
+            kraken("EGeneral:Internal error:42"),
+            "unknown-outcome",
+            "EGeneral:Internal error:42",
+        ),
+        (
+            Ok((200, "{\"error\":[],\"resu".into())),
+            "unknown-outcome",
+            "unreadable",
+        ),
+        (
+            Ok((200, fixture!("addorder_validate").into())),
+            "unknown-outcome",
+            "no txid",
+        ),
+        (
+            kraken("EOrder:Insufficient funds"),
+            "insufficient-funds",
+            "EOrder:Insufficient funds",
+        ),
+        (
+            kraken("EAPI:Invalid nonce"),
+            "order-rejected",
+            "EAPI:Invalid nonce",
+        ),
+    ];
+    for (answer, expected, quoted) in cases {
+        let host = Canned::live().answer(requests::ADD_ORDER, answer.clone());
+        let r = ops::place_market_order(&host, &buy("BTC/USD", "100"));
+        let e = r.expect_err("fails");
+        assert_eq!(parts(&e).0, expected, "{answer:?}");
+        assert!(parts(&e).1.contains(quoted), "{e:?}");
+        let logs = host.logs.borrow();
+        assert_eq!(logs.len(), 1, "one line per AddOrder outcome");
+        assert!(
+            logs[0].starts_with("info: kraken AddOrder buy 0.00330031 XXBTZUSD cl_ord_id=cid-1: ")
+                && logs[0].contains(quoted),
+            "{logs:?}"
+        );
+    }
+}
