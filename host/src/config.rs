@@ -11,12 +11,14 @@ use crate::credentials::Credentials;
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::error::{Error, Result};
 use crate::plugins;
+use crate::ratelimit::Tier;
 
 pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
 pub const SANDBOX_VAR: &str = "KRAKEN_SANDBOX_MODE";
 pub const DATABASE_VAR: &str = "DATABASE_URL";
 pub const API_URL_VAR: &str = "KRAKEN_API_URL";
 pub const HTTP_TIMEOUT_VAR: &str = "TRADEHOST_HTTP_TIMEOUT_SECS";
+pub const RATE_TIER_VAR: &str = "KRAKEN_RATE_TIER";
 /// `TRADEHOST_DRIVER_PRICE_SOURCE=kraken` reaches the driver as `price-source`.
 pub const DRIVER_CONFIG_PREFIX: &str = "TRADEHOST_DRIVER_";
 
@@ -60,6 +62,8 @@ pub struct Settings {
     pub api_url: Option<String>,
     pub driver_config: BTreeMap<String, String>,
     pub http_timeout: Duration,
+    /// Kraken REST counter of the account's verification tier.
+    pub rate_tier: Tier,
 }
 
 impl Settings {
@@ -126,6 +130,11 @@ impl Settings {
                 }
             },
         };
+        let rate_tier = match get(RATE_TIER_VAR) {
+            None => Tier::STARTER,
+            Some(v) => Tier::parse(&v)
+                .map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?,
+        };
         let driver_config = vars
             .iter()
             .filter_map(|(name, value)| {
@@ -145,6 +154,7 @@ impl Settings {
             api_url,
             driver_config,
             http_timeout,
+            rate_tier,
         })
     }
 }

@@ -46,6 +46,14 @@ impl Credentials {
         })
     }
 
+    /// A stable, non-reversible id of the key, for per-key bookkeeping
+    /// (nonces) without storing key material.
+    pub fn key_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.api_key.expose_secret().as_bytes());
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
     pub(crate) fn api_key(&self) -> &str {
         self.api_key.expose_secret()
     }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod exchange;
 pub mod outbound;
 pub mod plugins;
+pub mod ratelimit;
 pub mod runtime;
 pub mod service;
 pub mod signing;

@@ -3,6 +3,7 @@
 //! queries use `$N` placeholders, which both engines accept.
 
 pub mod driver_state;
+mod nonces;
 mod records;
 mod trades;
 

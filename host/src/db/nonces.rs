@@ -1,0 +1,26 @@
+//! Nonces that strictly increase per API key across every process and
+//! host sharing the database: one atomic upsert hands out the next one.
+
+use super::{Database, db_error};
+use crate::error::Result;
+
+impl Database {
+    /// Returns a nonce for `key_id` greater than any handed out before:
+    /// `candidate` (the local clock) if it is ahead, else the last one + 1.
+    pub async fn next_nonce(&self, key_id: &str, candidate: u64) -> Result<u64> {
+        let candidate = i64::try_from(candidate).unwrap_or(i64::MAX);
+        let nonce: i64 = sqlx::query_scalar(
+            "INSERT INTO api_nonces (key_id, last_nonce) VALUES ($1, $2) \
+             ON CONFLICT (key_id) DO UPDATE SET last_nonce = CASE \
+                 WHEN excluded.last_nonce > api_nonces.last_nonce THEN excluded.last_nonce \
+                 ELSE api_nonces.last_nonce + 1 END \
+             RETURNING last_nonce",
+        )
+        .bind(key_id)
+        .bind(candidate)
+        .fetch_one(self.pool())
+        .await
+        .map_err(|e| db_error("cannot reserve a nonce", e))?;
+        Ok(u64::try_from(nonce).unwrap_or(0))
+    }
+}
