@@ -80,7 +80,7 @@ impl<D: ExchangeDriver> Executor<D> {
                 ),
             ));
         }
-        let ticker = self.driver.ticker(symbol).await?;
+        let ticker = self.ticker(symbol).await?;
         let estimated_size = (request.amount_usd / ticker.ask)
             .round_dp_with_strategy(rules.size_decimals, rust_decimal::RoundingStrategy::ToZero);
         if estimated_size < rules.min_size {

@@ -4,6 +4,7 @@
 
 mod buy;
 mod fill;
+mod retry;
 mod sell;
 
 use std::time::Duration;
@@ -14,7 +15,8 @@ use crate::db::{Database, TradeRecord};
 use crate::domain::Symbol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{
-    Balance, DriverError, ExchangeDriver, ExchangeStatus, MarketRules, MarketStatus, OrderReport,
+    Balance, DriverError, ExchangeDriver, ExchangeState, ExchangeStatus, MarketRules, MarketStatus,
+    OrderReport, Ticker,
 };
 
 pub use buy::BuyRequest;
@@ -83,16 +85,35 @@ impl<D: ExchangeDriver> Executor<D> {
     }
 
     pub async fn balances(&self) -> Result<Vec<Balance>> {
-        Ok(self.driver.balances().await?)
+        Ok(retry::read("balances", || self.driver.balances()).await?)
     }
 
     pub async fn status(&self) -> Result<ExchangeStatus> {
-        Ok(self.driver.status().await?)
+        Ok(retry::read("status", || self.driver.status()).await?)
     }
 
-    /// The market's rules, refusing markets that do not take market orders.
+    async fn ticker(&self, symbol: &Symbol) -> Result<Ticker> {
+        Ok(retry::read("ticker", || self.driver.ticker(symbol)).await?)
+    }
+
+    /// Pre-trade checks before anything is written or sent: the exchange is
+    /// online and the market takes market orders. Returns its rules.
     async fn tradable_rules(&self, symbol: &Symbol) -> Result<MarketRules> {
-        let rules = self.driver.market_rules(symbol).await?;
+        let status = self.status().await?;
+        if status.state != ExchangeState::Online {
+            return Err(Error::new(
+                ErrorKind::ExchangeUnavailable,
+                format!(
+                    "the exchange is in {:?} mode{}; nothing was sent — try again when it is online",
+                    status.state,
+                    status
+                        .message
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        let rules = retry::read("market_rules", || self.driver.market_rules(symbol)).await?;
         if rules.status != MarketStatus::Online {
             return Err(Error::new(
                 ErrorKind::ExchangeUnavailable,
@@ -163,3 +184,6 @@ impl<D: ExchangeDriver> Executor<D> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;
