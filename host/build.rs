@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// (crate name in plugins/, env var the crate reads)
-const DRIVERS: [(&str, &str); 1] = [("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX")];
+const DRIVERS: [(&str, &str); 2] = [
+    ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
+    ("kraken", "TRADEHOST_WASM_KRAKEN"),
+];
 
 fn main() {
     let manifest_dir =
@@ -67,6 +70,9 @@ fn build_drivers(plugins: &Path, target_dir: &Path) {
         .arg(plugins.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir);
+    for (name, _) in DRIVERS {
+        command.args(["--package", name]);
+    }
     // Flags meant for the host build must not leak into the guest build.
     for var in [
         "RUSTFLAGS",

@@ -7,7 +7,6 @@ use crate::outbound::OutboundHttp;
 use crate::runtime::{DriverServices, WasmDriver};
 
 pub const SANDBOX: &str = "kraken-sandbox";
-/// The live Kraken driver's name (not yet built into this version).
 pub const LIVE: &str = "kraken";
 
 struct Embedded {
@@ -15,13 +14,19 @@ struct Embedded {
     wasm: &'static [u8],
 }
 
-const EMBEDDED: [Embedded; 1] = [Embedded {
-    name: SANDBOX,
-    wasm: include_bytes!(env!("TRADEHOST_WASM_KRAKEN_SANDBOX")),
-}];
+const EMBEDDED: [Embedded; 2] = [
+    Embedded {
+        name: SANDBOX,
+        wasm: include_bytes!(env!("TRADEHOST_WASM_KRAKEN_SANDBOX")),
+    },
+    Embedded {
+        name: LIVE,
+        wasm: include_bytes!(env!("TRADEHOST_WASM_KRAKEN")),
+    },
+];
 
 pub fn embedded_names() -> impl Iterator<Item = &'static str> {
-    EMBEDDED.iter().map(|e| e.name).chain(std::iter::once(LIVE))
+    EMBEDDED.iter().map(|e| e.name)
 }
 
 /// The component bytes of a driver choice.
@@ -54,10 +59,12 @@ pub async fn load(settings: &Settings, db: &Database) -> Result<WasmDriver> {
         .api_url
         .clone()
         .unwrap_or_else(|| "https://api.kraken.com".to_owned());
-    let http = OutboundHttp::new(
+    let http = OutboundHttp::with_limits(
         &base_url,
         settings.http_timeout,
         settings.credentials.clone(),
+        Some(db.clone()),
+        settings.rate_tier,
     )
     .map_err(Error::config)?;
     let services = DriverServices {
