@@ -65,6 +65,22 @@ impl TestEnv {
         }
     }
 
+    /// An environment trading through the live `kraken` driver against a
+    /// local fake Kraken.
+    pub async fn kraken(backend: Backend, fake: &crate::fake_kraken::FakeKraken) -> TestEnv {
+        TestEnv::new(backend)
+            .await
+            .with("KRAKEN_SANDBOX_MODE", "false")
+            .with("TRADEHOST_PLUGIN", "kraken")
+            .with("KRAKEN_API_KEY", crate::fake_kraken::FakeKraken::API_KEY)
+            .with(
+                "KRAKEN_PRIVATE_KEY",
+                crate::fake_kraken::FakeKraken::PRIVATE_KEY,
+            )
+            .with("KRAKEN_API_URL", &fake.url)
+            .with("TRADEHOST_HTTP_TIMEOUT_SECS", "2")
+    }
+
     /// Sets a variable for both the library's settings and the binary.
     pub fn with(mut self, name: &str, value: &str) -> TestEnv {
         self.vars.push((name.to_owned(), value.to_owned()));

@@ -11,6 +11,7 @@ use crate::fake_kraken::FakeKraken;
 async fn sandbox_fills_at_the_exchanges_ticker_when_asked() {
     let kraken = FakeKraken::start().await;
     kraken.set_ticker("SOLUSD", "171.20", "171.35", "171.30");
+    kraken.remove_ticker("XXBTZUSD");
     let env = TestEnv::new(Backend::Sqlite)
         .await
         .with("TRADEHOST_DRIVER_PRICE_SOURCE", "kraken")

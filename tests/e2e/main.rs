@@ -7,7 +7,9 @@ mod bad_input;
 mod cli;
 mod concurrency;
 mod fake_kraken;
+mod fake_kraken_selftest;
 mod headless;
+mod kraken_live;
 mod lifecycle;
 mod live_prices;
 
