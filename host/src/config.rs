@@ -12,6 +12,7 @@ use crate::db::DEFAULT_DATABASE_URL;
 use crate::error::{Error, Result};
 use crate::plugins;
 use crate::ratelimit::Tier;
+use crate::service::Policy;
 
 pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
 pub const SANDBOX_VAR: &str = "KRAKEN_SANDBOX_MODE";
@@ -19,6 +20,8 @@ pub const DATABASE_VAR: &str = "DATABASE_URL";
 pub const API_URL_VAR: &str = "KRAKEN_API_URL";
 pub const HTTP_TIMEOUT_VAR: &str = "TRADEHOST_HTTP_TIMEOUT_SECS";
 pub const RATE_TIER_VAR: &str = "KRAKEN_RATE_TIER";
+pub const ORDER_DEADLINE_VAR: &str = "TRADEHOST_ORDER_DEADLINE_SECS";
+pub const RECONCILE_GRACE_VAR: &str = "TRADEHOST_RECONCILE_GRACE_SECS";
 /// `TRADEHOST_DRIVER_PRICE_SOURCE=kraken` reaches the driver as `price-source`.
 pub const DRIVER_CONFIG_PREFIX: &str = "TRADEHOST_DRIVER_";
 
@@ -64,6 +67,7 @@ pub struct Settings {
     pub http_timeout: Duration,
     /// Kraken REST counter of the account's verification tier.
     pub rate_tier: Tier,
+    pub policy: Policy,
 }
 
 impl Settings {
@@ -135,6 +139,25 @@ impl Settings {
             Some(v) => Tier::parse(&v)
                 .map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?,
         };
+        let seconds =
+            |var: &str, default: u64, range: std::ops::RangeInclusive<u64>| -> Result<Duration> {
+                match get(var) {
+                    None => Ok(Duration::from_secs(default)),
+                    Some(v) => match v.parse::<u64>() {
+                        Ok(secs) if range.contains(&secs) => Ok(Duration::from_secs(secs)),
+                        _ => Err(Error::config(format!(
+                            "{var} must be a whole number of seconds from {} to {}, got {v:?}",
+                            range.start(),
+                            range.end()
+                        ))),
+                    },
+                }
+            };
+        // Kraken accepts a deadline 2 to 60 seconds ahead.
+        let policy = Policy {
+            order_deadline: seconds(ORDER_DEADLINE_VAR, 30, 2..=60)?,
+            reconcile_grace: seconds(RECONCILE_GRACE_VAR, 10, 0..=600)?,
+        };
         let driver_config = vars
             .iter()
             .filter_map(|(name, value)| {
@@ -155,6 +178,7 @@ impl Settings {
             driver_config,
             http_timeout,
             rate_tier,
+            policy,
         })
     }
 }
@@ -245,6 +269,9 @@ mod tests {
         assert!(settings(&[(PLUGIN_VAR, "binance")]).is_err());
         assert!(settings(&[(API_URL_VAR, "ftp://x")]).is_err());
         assert!(settings(&[(HTTP_TIMEOUT_VAR, "0")]).is_err());
+        assert!(settings(&[(ORDER_DEADLINE_VAR, "61")]).is_err());
+        assert!(settings(&[(ORDER_DEADLINE_VAR, "1")]).is_err());
+        assert!(settings(&[(RECONCILE_GRACE_VAR, "-1")]).is_err());
         assert!(
             settings(&[
                 (PLUGIN_VAR, plugins::SANDBOX),

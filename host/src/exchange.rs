@@ -103,6 +103,8 @@ pub struct MarketOrder {
     pub symbol: Symbol,
     pub side: Side,
     pub amount: OrderAmount,
+    /// The exchange must not execute the order after this.
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -113,7 +113,7 @@ impl TestEnv {
         let driver = tradehost::plugins::load(&settings, &db)
             .await
             .expect("driver loads");
-        Executor::new(db, driver)
+        Executor::new(db, driver).with_policy(settings.policy)
     }
 
     /// A `tradehost` process with only this environment's variables.

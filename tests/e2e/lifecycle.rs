@@ -247,6 +247,7 @@ async fn the_database_index_itself_refuses_a_second_position(backend: Backend) {
         stop_loss_price: None,
         take_profit_price: None,
         now: chrono::Utc::now(),
+        deadline: chrono::Utc::now() + chrono::Duration::seconds(30),
     };
     let first = db.reserve_buy(&buy("SOL")).await.unwrap();
     assert_eq!(first.status, TradeStatus::Pending);
@@ -264,6 +265,7 @@ async fn the_database_index_itself_refuses_a_second_position(backend: Backend) {
         &first.id,
         &first.client_order_id,
         &rejection,
+        tradehost::db::EventKind::Rejected,
         chrono::Utc::now(),
     )
     .await

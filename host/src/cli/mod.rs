@@ -64,7 +64,15 @@ pub enum Command {
     Trades {
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// The audit trail of order attempts and state changes instead.
+        #[arg(long)]
+        history: bool,
+        /// With --history: only this trade's events.
+        #[arg(long = "trade-id", requires = "history")]
+        trade_id: Option<String>,
     },
+    /// Settle orders whose outcome is unknown by asking the exchange.
+    Reconcile,
     /// Exchange balances (one CURRENCY, or all).
     Balance { currency: Option<String> },
     /// Check the driver loads, the exchange answers, and the credentials work.
@@ -98,7 +106,7 @@ async fn open() -> Result<Executor<WasmDriver>> {
     let settings = Settings::from_env()?;
     let db = Database::connect(&settings.database_url).await?;
     let driver = plugins::load(&settings, &db).await?;
-    Ok(Executor::new(db, driver))
+    Ok(Executor::new(db, driver).with_policy(settings.policy))
 }
 
 fn print_json(value: &serde_json::Value) {
@@ -163,14 +171,50 @@ async fn dispatch(cli: &Cli) -> Result<i32> {
             show_trades(cli, &executor.positions().await?);
             0
         }
-        Command::Trades { limit } => {
+        Command::Trades {
+            limit,
+            history,
+            trade_id,
+        } => {
             if !(1..=10_000).contains(limit) {
                 return Err(Error::invalid_input(format!(
                     "--limit must be from 1 to 10000, got {limit}"
                 )));
             }
-            show_trades(cli, &executor.trades(*limit).await?);
+            if *history {
+                let events = executor
+                    .database()
+                    .events(trade_id.as_deref(), *limit)
+                    .await?;
+                if cli.json {
+                    print_json(&json!(
+                        events.iter().map(output::event_json).collect::<Vec<_>>()
+                    ));
+                } else {
+                    print!("{}", output::events_table(&events));
+                }
+            } else {
+                show_trades(cli, &executor.trades(*limit).await?);
+            }
             0
+        }
+        Command::Reconcile => {
+            let reconciled = executor.reconcile().await?;
+            if cli.json {
+                print_json(
+                    &json!({ "reconciled": reconciled.iter().map(output::reconciled_json).collect::<Vec<_>>() }),
+                );
+            } else {
+                print!("{}", output::reconciled_text(&reconciled));
+            }
+            let open = reconciled
+                .iter()
+                .any(|r| matches!(r.resolution, crate::service::Resolution::StillUnknown(_)));
+            if open {
+                crate::error::ErrorKind::UnknownOutcome.exit_code()
+            } else {
+                0
+            }
         }
         Command::Balance { currency } => {
             let mut balances = executor.balances().await?;

@@ -121,3 +121,86 @@ pub fn trade_line(verb: &str, trade: &TradeRecord) -> String {
             .unwrap_or_default(),
     ) + &format!("trade id {}\n", trade.id)
 }
+
+pub fn event_json(event: &crate::db::Event) -> Value {
+    json!({
+        "at": time(Some(event.at)),
+        "event": event.event,
+        "trade_id": event.trade_id,
+        "client_order_id": event.client_order_id,
+        "order_id": event.order_id,
+        "side": event.side,
+        "symbol": event.symbol,
+        "outcome": event.outcome,
+        "message": event.message,
+    })
+}
+
+pub fn events_table(events: &[crate::db::Event]) -> String {
+    if events.is_empty() {
+        return "no events\n".to_owned();
+    }
+    let mut out = String::new();
+    for e in events {
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+        out.push_str(&format!(
+            "{}  {:<22} {:<5} {:<9} trade {}  client {}  order {}{}\n",
+            e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            e.event,
+            dash(&e.side),
+            dash(&e.symbol),
+            dash(&e.trade_id),
+            dash(&e.client_order_id),
+            dash(&e.order_id),
+            e.outcome
+                .as_ref()
+                .map(|o| format!("  [{o}] {}", dash(&e.message)))
+                .unwrap_or_default(),
+        ));
+    }
+    out
+}
+
+fn resolution_parts(
+    resolution: &crate::service::Resolution,
+) -> (&'static str, String, Option<&TradeRecord>) {
+    use crate::service::Resolution;
+    match resolution {
+        Resolution::Filled(trade) => (
+            "filled",
+            format!("trade is {}", trade.status.as_str()),
+            Some(trade),
+        ),
+        Resolution::NotPlaced(why) => ("not_placed", why.clone(), None),
+        Resolution::StillUnknown(why) => ("still_unknown", why.clone(), None),
+    }
+}
+
+pub fn reconciled_json(r: &crate::service::Reconciled) -> Value {
+    let (outcome, detail, trade) = resolution_parts(&r.resolution);
+    json!({
+        "trade_id": r.trade_id,
+        "client_order_id": r.client_order_id,
+        "side": r.side,
+        "symbol": r.symbol,
+        "outcome": outcome,
+        "detail": detail,
+        "trade": trade.map(trade_json),
+    })
+}
+
+pub fn reconciled_text(reconciled: &[crate::service::Reconciled]) -> String {
+    if reconciled.is_empty() {
+        return "nothing to reconcile\n".to_owned();
+    }
+    reconciled
+        .iter()
+        .map(|r| {
+            let (outcome, detail, _) = resolution_parts(&r.resolution);
+            format!(
+                "{} {} {} (client order id {}): {outcome} — {detail}\n",
+                r.side, r.symbol, r.trade_id, r.client_order_id
+            )
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 //! queries use `$N` placeholders, which both engines accept.
 
 pub mod driver_state;
+mod events;
 mod nonces;
 mod records;
 mod trades;
@@ -15,6 +16,7 @@ use sqlx::{AnyPool, Executor};
 use crate::error::{Error, ErrorKind, Result};
 
 pub use driver_state::DriverState;
+pub use events::{Event, EventKind};
 pub use records::{OrderRecord, OrderStatus, TradeRecord, TradeStatus};
 pub use trades::{EntryValues, FillUpdate, NewBuy, SellClaim, SellResult};
 

@@ -118,14 +118,15 @@ pub struct OrderRecord {
     pub order_id: Option<String>,
     pub error_kind: Option<String>,
     pub error_message: Option<String>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 pub(crate) const TRADE_COLUMNS: &str = "id, symbol, asset, exchange, status, entry_price, entry_size, entry_cost, \
      entry_fee, size, entry_time, stop_loss_price, take_profit_price, exit_price, exit_value, exit_fees, exit_time, pnl, fees, \
      order_id, client_order_id, created_at";
 
-pub(crate) const ORDER_COLUMNS: &str =
-    "client_order_id, trade_id, side, symbol, amount, status, order_id, error_kind, error_message";
+pub(crate) const ORDER_COLUMNS: &str = "client_order_id, trade_id, side, symbol, amount, status, order_id, error_kind, error_message, deadline, created_at";
 
 impl TradeRecord {
     pub(crate) fn from_row(row: &AnyRow) -> Result<TradeRecord> {
@@ -168,6 +169,8 @@ impl OrderRecord {
             order_id: opt_text(row, "order_id")?,
             error_kind: opt_text(row, "error_kind")?,
             error_message: opt_text(row, "error_message")?,
+            deadline: opt_time(row, "deadline")?,
+            created_at: time(&text(row, "created_at")?)?,
         })
     }
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 // Dynamic SQL below only interpolates the constant column lists.
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
+use super::events::{self, Event, EventKind};
 use super::records::{ORDER_COLUMNS, TRADE_COLUMNS, format_decimal, format_time};
 use super::{
     Database, OrderRecord, OrderStatus, TradeRecord, TradeStatus, db_error, is_position_conflict,
@@ -25,6 +26,8 @@ pub struct NewBuy {
     pub stop_loss_price: Option<Decimal>,
     pub take_profit_price: Option<Decimal>,
     pub now: DateTime<Utc>,
+    /// After this the exchange must not execute the order.
+    pub deadline: DateTime<Utc>,
 }
 
 /// The exchange's fill of one order, in quote terms.
@@ -116,8 +119,12 @@ impl Database {
             &buy.symbol,
             buy.amount_usd,
             &now,
+            &format_time(buy.deadline),
         )
         .await?;
+        let reserved =
+            Event::new(EventKind::Reserved, buy.now).order(&buy.trade_id, &buy.client_order_id);
+        events::insert(&mut tx, &reserved.what("BUY", &buy.symbol)).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the trade", e))?;
@@ -139,48 +146,54 @@ impl Database {
 
     pub async fn mark_order_placed(
         &self,
+        trade_id: &str,
         client_order_id: &str,
         order_id: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE orders SET status = 'PLACED', order_id = $2, updated_at = $3 \
-             WHERE client_order_id = $1 AND status = 'PENDING'",
+             WHERE client_order_id = $1 AND status IN ('PENDING', 'UNKNOWN')",
         )
         .bind(client_order_id)
         .bind(order_id)
         .bind(format_time(now))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the order id", e))?;
-        sqlx::query("UPDATE trades SET order_id = $2 WHERE client_order_id = $1")
-            .bind(client_order_id)
-            .bind(order_id)
-            .execute(self.pool())
+        let placed = Event::new(EventKind::Placed, now).order(trade_id, client_order_id);
+        events::insert(&mut tx, &placed.exchange_id(Some(order_id))).await?;
+        tx.commit()
             .await
-            .map_err(|e| db_error("cannot record the order id", e))?;
-        Ok(())
+            .map_err(|e| db_error("cannot record the order id", e))
     }
 
     /// The order may or may not exist at the exchange: keep the slot reserved.
     pub async fn mark_order_unknown(
         &self,
+        trade_id: &str,
         client_order_id: &str,
         error: &Error,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE orders SET status = 'UNKNOWN', error_kind = $2, error_message = $3, updated_at = $4 \
-             WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED')",
+             WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED', 'UNKNOWN')",
         )
         .bind(client_order_id)
         .bind(error.kind.as_str())
         .bind(&error.message)
         .bind(format_time(now))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the unknown outcome", e))?;
-        Ok(())
+        let unknown = Event::new(EventKind::Unknown, now).order(trade_id, client_order_id);
+        events::insert(&mut tx, &unknown.failure(error)).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("cannot record the unknown outcome", e))
     }
 
     /// A proven rejection: the order row says why, and the trade returns the
@@ -190,13 +203,15 @@ impl Database {
         trade_id: &str,
         client_order_id: &str,
         error: &Error,
+        kind: EventKind,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let at = now;
         let now = format_time(now);
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE orders SET status = 'REJECTED', error_kind = $2, error_message = $3, updated_at = $4 \
-             WHERE client_order_id = $1 AND status = 'PENDING'",
+             WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED', 'UNKNOWN')",
         )
         .bind(client_order_id)
         .bind(error.kind.as_str())
@@ -214,6 +229,8 @@ impl Database {
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot free the position", e))?;
+        let rejected = Event::new(kind, at).order(trade_id, client_order_id);
+        events::insert(&mut tx, &rejected.failure(error)).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the rejection", e))
@@ -227,6 +244,7 @@ impl Database {
         client_order_id: &str,
         entry: &EntryValues,
         fill: &FillUpdate,
+        kind: EventKind,
     ) -> Result<TradeRecord> {
         let now = format_time(fill.now);
         let mut tx = self.begin().await?;
@@ -247,12 +265,10 @@ impl Database {
         .await
         .map_err(|e| db_error("cannot record the fill", e))?;
         if updated.rows_affected() != 1 {
-            return Err(Error::new(
-                ErrorKind::Database,
-                format!("trade {trade_id} was not pending when its fill arrived"),
-            ));
+            drop(tx);
+            return self.already_filled(trade_id, client_order_id).await;
         }
-        mark_filled(&mut tx, client_order_id, fill).await?;
+        mark_filled(&mut tx, trade_id, client_order_id, fill, kind).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the fill", e))?;
@@ -267,7 +283,9 @@ impl Database {
         client_order_id: &str,
         amount: Decimal,
         now: DateTime<Utc>,
+        deadline: DateTime<Utc>,
     ) -> Result<SellClaim> {
+        let at = now;
         let now = format_time(now);
         let mut tx = self.begin().await?;
         let claimed = sqlx::query("UPDATE trades SET status = 'CLOSING', updated_at = $2 WHERE id = $1 AND status = 'OPEN'")
@@ -295,8 +313,11 @@ impl Database {
             &trade.symbol,
             amount,
             &now,
+            &format_time(deadline),
         )
         .await?;
+        let reserved = Event::new(EventKind::Reserved, at).order(trade_id, client_order_id);
+        events::insert(&mut tx, &reserved.what("SELL", &trade.symbol)).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the sell", e))?;
@@ -312,6 +333,7 @@ impl Database {
         client_order_id: &str,
         fill: &FillUpdate,
         result: &SellResult,
+        kind: EventKind,
     ) -> Result<TradeRecord> {
         let now = format_time(fill.now);
         let mut tx = self.begin().await?;
@@ -332,16 +354,43 @@ impl Database {
         .await
         .map_err(|e| db_error("cannot record the sell", e))?;
         if updated.rows_affected() != 1 {
-            return Err(Error::new(
-                ErrorKind::Database,
-                format!("trade {trade_id} was not closing when its sell filled"),
-            ));
+            drop(tx);
+            return self.already_filled(trade_id, client_order_id).await;
         }
-        mark_filled(&mut tx, client_order_id, fill).await?;
+        mark_filled(&mut tx, trade_id, client_order_id, fill, kind).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the sell", e))?;
         self.trade(trade_id).await
+    }
+
+    /// A fill that someone else (a concurrent reconciliation) already
+    /// recorded is not an error; anything else is.
+    async fn already_filled(&self, trade_id: &str, client_order_id: &str) -> Result<TradeRecord> {
+        let order = self.order(client_order_id).await?;
+        if order.status == OrderStatus::Filled {
+            return self.trade(trade_id).await;
+        }
+        Err(Error::new(
+            ErrorKind::Database,
+            format!("trade {trade_id} changed while its order {client_order_id} was being filled"),
+        ))
+    }
+
+    pub async fn order(&self, client_order_id: &str) -> Result<OrderRecord> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE client_order_id = $1"
+        )))
+        .bind(client_order_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| db_error("cannot read the order", e))?;
+        match row {
+            Some(row) => OrderRecord::from_row(&row),
+            None => Err(Error::not_found(format!(
+                "no order with client order id {client_order_id:?}"
+            ))),
+        }
     }
 
     pub async fn trade(&self, trade_id: &str) -> Result<TradeRecord> {
@@ -430,10 +479,11 @@ async fn insert_order(
     symbol: &str,
     amount: Decimal,
     now: &str,
+    deadline: &str,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO orders (client_order_id, trade_id, side, symbol, amount, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $6)",
+        "INSERT INTO orders (client_order_id, trade_id, side, symbol, amount, status, created_at, updated_at, deadline) \
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $6, $7)",
     )
     .bind(client_order_id)
     .bind(trade_id)
@@ -441,6 +491,7 @@ async fn insert_order(
     .bind(symbol)
     .bind(format_decimal(amount))
     .bind(now)
+    .bind(deadline)
     .execute(&mut **tx)
     .await
     .map_err(|e| db_error("cannot record the order", e))?;
@@ -449,8 +500,10 @@ async fn insert_order(
 
 async fn mark_filled(
     tx: &mut Transaction<'static, Any>,
+    trade_id: &str,
     client_order_id: &str,
     fill: &FillUpdate,
+    kind: EventKind,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE orders SET status = 'FILLED', order_id = $2, filled_size = $3, average_price = $4, cost = $5, \
@@ -467,7 +520,8 @@ async fn mark_filled(
     .execute(&mut **tx)
     .await
     .map_err(|e| db_error("cannot record the fill", e))?;
-    Ok(())
+    let filled = Event::new(kind, fill.now).order(trade_id, client_order_id);
+    events::insert(tx, &filled.exchange_id(Some(&fill.order_id))).await
 }
 
 async fn fetch_trade(tx: &mut Transaction<'static, Any>, trade_id: &str) -> Result<TradeRecord> {

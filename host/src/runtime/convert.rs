@@ -123,6 +123,9 @@ pub fn market_order(order: &MarketOrder) -> wit::MarketOrder {
             Side::Buy => wit::Side::Buy,
             Side::Sell => wit::Side::Sell,
         },
+        deadline: order
+            .deadline
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         amount: match order.amount {
             OrderAmount::Quote(q) => wit::OrderAmount::Quote(amount::to_plain(q)),
             OrderAmount::Base(b) => wit::OrderAmount::Base(amount::to_plain(b)),

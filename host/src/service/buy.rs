@@ -4,8 +4,8 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{Executor, fill};
-use crate::db::{NewBuy, TradeRecord};
+use super::Executor;
+use crate::db::{Event, EventKind, NewBuy, TradeRecord};
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{ExchangeDriver, MarketOrder, OrderAmount, Side};
@@ -55,12 +55,26 @@ impl BuyRequest {
 }
 
 impl<D: ExchangeDriver> Executor<D> {
+    /// A buy the host refused by its own rules goes in the audit trail too.
+    async fn deny(&self, symbol: &Symbol, error: Error) -> Error {
+        let event = Event::new(EventKind::Denied, Utc::now())
+            .what("BUY", &symbol.to_string())
+            .failure(&error);
+        if let Err(db_error) = self.db.record_event(&event).await {
+            tracing::warn!(error = %db_error, "could not record a denial");
+        }
+        error
+    }
+
     #[tracing::instrument(name = "service.buy", skip_all, fields(symbol = %request.symbol, amount_usd = %request.amount_usd, trade_id = tracing::field::Empty))]
     pub async fn buy(&self, request: &BuyRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
+        // Startup recovery: settle earlier unknown outcomes first (this may
+        // free the slot), or refuse to trade if the exchange cannot be asked.
+        self.recover_before_trading().await?;
         // A friendly early answer; the database index is what enforces it.
         if let Some(existing) = self.db.active_position(symbol.base()).await? {
-            return Err(Error::new(
+            let error = Error::new(
                 ErrorKind::DuplicatePosition,
                 format!(
                     "a position in {} is already {} (trade {}); close it before opening another",
@@ -68,7 +82,8 @@ impl<D: ExchangeDriver> Executor<D> {
                     existing.status.as_str(),
                     existing.id
                 ),
-            ));
+            );
+            return Err(self.deny(symbol, error).await);
         }
         let rules = self.tradable_rules(symbol).await?;
         if request.amount_usd < rules.min_cost {
@@ -109,6 +124,7 @@ impl<D: ExchangeDriver> Executor<D> {
             )));
         }
 
+        let now = Utc::now();
         let buy = NewBuy {
             trade_id: Uuid::new_v4().to_string(),
             client_order_id: Uuid::new_v4().to_string(),
@@ -118,58 +134,26 @@ impl<D: ExchangeDriver> Executor<D> {
             amount_usd: request.amount_usd,
             stop_loss_price: request.stop_loss,
             take_profit_price: request.take_profit,
-            now: Utc::now(),
+            now,
+            deadline: self.order_deadline(now),
         };
         tracing::Span::current().record("trade_id", buy.trade_id.as_str());
         // The durable reservation: from here on the slot is ours until the
         // exchange proves the order was not placed.
-        self.db.reserve_buy(&buy).await?;
-
+        if let Err(error) = self.db.reserve_buy(&buy).await {
+            return Err(match error.kind {
+                ErrorKind::DuplicatePosition => self.deny(symbol, error).await,
+                _ => error,
+            });
+        }
         let order = MarketOrder {
             client_order_id: buy.client_order_id.clone(),
             symbol: symbol.clone(),
             side: Side::Buy,
             amount: OrderAmount::Quote(request.amount_usd),
+            deadline: Some(buy.deadline),
         };
-        let order_id = match self.driver.place_market_order(&order).await {
-            Ok(order_id) => order_id,
-            Err(err) => {
-                return Err(self
-                    .settle_failure(&buy.trade_id, &buy.client_order_id, err)
-                    .await);
-            }
-        };
-        self.db
-            .mark_order_placed(&buy.client_order_id, &order_id, Utc::now())
-            .await?;
-        let report = match self.await_fill(&order_id).await {
-            Ok(report) => report,
-            Err(err) => {
-                return Err(self
-                    .settle_failure(&buy.trade_id, &buy.client_order_id, err)
-                    .await);
-            }
-        };
-        let (update, entry) = fill::entry_from_report(&report, symbol, order.amount)?;
-        if update.filled_size.is_zero() {
-            let error = Error::new(
-                ErrorKind::OrderRejected,
-                format!(
-                    "order {order_id} ended {:?} without filling; nothing was bought",
-                    report.state
-                ),
-            );
-            self.db
-                .reject_order(&buy.trade_id, &buy.client_order_id, &error, Utc::now())
-                .await?;
-            return Err(error);
-        }
-        let trade = self
-            .db
-            .open_from_fill(&buy.trade_id, &buy.client_order_id, &entry, &update)
-            .await?;
-        tracing::info!(order_id = %order_id, size = %entry.size, price = %update.average_price, "position opened");
-        Ok(trade)
+        self.send_reserved(&buy.trade_id, &order).await
     }
 }
 

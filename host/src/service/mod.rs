@@ -4,8 +4,10 @@
 
 mod buy;
 mod fill;
+mod reconcile;
 mod retry;
 mod sell;
+mod settle;
 
 use std::time::Duration;
 
@@ -20,6 +22,8 @@ use crate::exchange::{
 };
 
 pub use buy::BuyRequest;
+
+pub use reconcile::{Reconciled, Resolution};
 pub use sell::SellRequest;
 
 /// How long to wait for an accepted market order to report its fill.
@@ -27,15 +31,51 @@ const FILL_POLLS: u32 = 12;
 const FILL_POLL_START: Duration = Duration::from_millis(25);
 const FILL_POLL_MAX: Duration = Duration::from_secs(1);
 
+/// Timing rules of the order lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Sent with each order: the exchange must not execute it afterwards.
+    /// Kraken accepts 2 to 60 seconds.
+    pub order_deadline: Duration,
+    /// Allowance for clock skew between host and exchange: an order is
+    /// declared never executed only once its deadline is this far past.
+    pub reconcile_grace: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            order_deadline: Duration::from_secs(30),
+            reconcile_grace: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Executes decisions against one exchange driver and one trade database.
 pub struct Executor<D> {
     db: Database,
     driver: D,
+    policy: Policy,
 }
 
 impl<D: ExchangeDriver> Executor<D> {
     pub fn new(db: Database, driver: D) -> Executor<D> {
-        Executor { db, driver }
+        Executor {
+            db,
+            driver,
+            policy: Policy::default(),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: Policy) -> Executor<D> {
+        self.policy = policy;
+        self
+    }
+
+    /// The deadline for an order created now.
+    fn order_deadline(&self, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+        now + chrono::Duration::from_std(self.policy.order_deadline)
+            .unwrap_or(chrono::Duration::seconds(30))
     }
 
     pub fn database(&self) -> &Database {
@@ -147,41 +187,6 @@ impl<D: ExchangeDriver> Executor<D> {
             }
             None => format!("order {order_id} was accepted but has not completed"),
         }))
-    }
-
-    /// Records a failed placement. Returns the error to surface.
-    async fn settle_failure(
-        &self,
-        trade_id: &str,
-        client_order_id: &str,
-        err: DriverError,
-    ) -> Error {
-        let now = Utc::now();
-        let proven = err.proves_not_placed();
-        let error: Error = err.into();
-        let recorded = if proven {
-            self.db
-                .reject_order(trade_id, client_order_id, &error, now)
-                .await
-        } else {
-            self.db
-                .mark_order_unknown(client_order_id, &error, now)
-                .await
-        };
-        if let Err(db_error) = recorded {
-            tracing::error!(%trade_id, %client_order_id, error = %db_error, "could not record an order's outcome");
-        }
-        if proven {
-            return error;
-        }
-        Error::new(
-            ErrorKind::UnknownOutcome,
-            format!(
-                "order outcome unknown ({}): the exchange may have executed it. The position stays reserved \
-                 (trade {trade_id}, client order id {client_order_id}); do not resubmit — reconcile it by its client order id",
-                error.message
-            ),
-        )
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{Executor, fill};
+use super::Executor;
 use crate::db::{TradeRecord, TradeStatus};
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
@@ -71,6 +71,7 @@ impl<D: ExchangeDriver> Executor<D> {
     #[tracing::instrument(name = "service.sell", skip_all, fields(symbol = %request.symbol, trade_id = tracing::field::Empty))]
     pub async fn sell(&self, request: &SellRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
+        self.recover_before_trading().await?;
         let trade = self.trade_to_sell(request).await?;
         tracing::Span::current().record("trade_id", trade.id.as_str());
         let open_size = trade.size.unwrap_or_default();
@@ -109,48 +110,20 @@ impl<D: ExchangeDriver> Executor<D> {
         }
 
         let client_order_id = Uuid::new_v4().to_string();
+        let now = Utc::now();
+        let deadline = self.order_deadline(now);
         // Claims the trade (CLOSING) and writes the order row before sending.
-        let claim = self
-            .db
-            .claim_sell(&trade.id, &client_order_id, amount, Utc::now())
+        self.db
+            .claim_sell(&trade.id, &client_order_id, amount, now, deadline)
             .await?;
         let order = MarketOrder {
-            client_order_id: client_order_id.clone(),
+            client_order_id,
             symbol: symbol.clone(),
             side: Side::Sell,
             amount: OrderAmount::Base(amount),
+            deadline: Some(deadline),
         };
-        let order_id = match self.driver.place_market_order(&order).await {
-            Ok(order_id) => order_id,
-            Err(err) => return Err(self.settle_failure(&trade.id, &client_order_id, err).await),
-        };
-        self.db
-            .mark_order_placed(&client_order_id, &order_id, Utc::now())
-            .await?;
-        let report = match self.await_fill(&order_id).await {
-            Ok(report) => report,
-            Err(err) => return Err(self.settle_failure(&trade.id, &client_order_id, err).await),
-        };
-        if report.filled_size.is_zero() {
-            let error = Error::new(
-                ErrorKind::OrderRejected,
-                format!(
-                    "sell order {order_id} ended {:?} without filling; the position is unchanged",
-                    report.state
-                ),
-            );
-            self.db
-                .reject_order(&trade.id, &client_order_id, &error, Utc::now())
-                .await?;
-            return Err(error);
-        }
-        let (update, result) = fill::sell_result(&claim.trade, &report, amount, symbol)?;
-        let trade = self
-            .db
-            .apply_sell_fill(&trade.id, &client_order_id, &update, &result)
-            .await?;
-        tracing::info!(order_id = %order_id, sold = %update.filled_size, closed = result.closed, "position reduced");
-        Ok(trade)
+        self.send_reserved(&trade.id, &order).await
     }
 }
 

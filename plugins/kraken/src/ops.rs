@@ -205,7 +205,13 @@ pub fn place_market_order(
         Side::Sell => sell_volume(&m, amount)?,
     };
     let volume = num::fmt(volume);
-    let req = requests::add_order(&m.id, order.side, &volume, &order.client_order_id);
+    let req = requests::add_order(
+        &m.id,
+        order.side,
+        &volume,
+        &order.client_order_id,
+        order.deadline.as_deref(),
+    );
     let outcome = call(http, OpKind::Place, &req, responses::add_order);
     let side = match order.side {
         Side::Buy => "buy",

@@ -91,21 +91,30 @@ pub fn balance_ex() -> Req {
 
 /// A market order for `volume` base units. Volume is always in base units
 /// (no `oflags=viqc`): see `ops::place_market_order`.
-pub fn add_order(pair_id: &str, side: Side, volume: &str, client_order_id: &str) -> Req {
+pub fn add_order(
+    pair_id: &str,
+    side: Side,
+    volume: &str,
+    client_order_id: &str,
+    deadline: Option<&str>,
+) -> Req {
     let side = match side {
         Side::Buy => "buy",
         Side::Sell => "sell",
     };
-    private_post(
-        ADD_ORDER,
-        vec![
-            param("pair", pair_id),
-            param("type", side),
-            param("ordertype", "market"),
-            param("volume", volume),
-            param("cl_ord_id", client_order_id),
-        ],
-    )
+    let mut form = vec![
+        param("pair", pair_id),
+        param("type", side),
+        param("ordertype", "market"),
+        param("volume", volume),
+        param("cl_ord_id", client_order_id),
+    ];
+    // The engine refuses the order once this passes, which makes "not found
+    // after the deadline" a final answer for reconciliation.
+    if let Some(deadline) = deadline {
+        form.push(param("deadline", deadline));
+    }
+    private_post(ADD_ORDER, form)
 }
 
 pub fn query_orders(txid: &str) -> Req {
@@ -130,7 +139,7 @@ mod tests {
             asset_pairs(),
             ticker("XXBTZUSD"),
             balance_ex(),
-            add_order("XXBTZUSD", Side::Buy, "0.001", "c1"),
+            add_order("XXBTZUSD", Side::Buy, "0.001", "c1", None),
             query_orders("OUF4EM-FRGI2-MQMWZD"),
             open_orders("c1"),
             closed_orders("c1"),
@@ -144,6 +153,7 @@ mod tests {
             Side::Sell,
             "0.00123",
             "6d1b345e-2821-40e2-ad83-4ecb18a06876",
+            Some("2026-11-24T04:20:00Z"),
         );
         let form: Vec<(&str, &str)> = req
             .form
@@ -158,6 +168,7 @@ mod tests {
                 ("ordertype", "market"),
                 ("volume", "0.00123"),
                 ("cl_ord_id", "6d1b345e-2821-40e2-ad83-4ecb18a06876"),
+                ("deadline", "2026-11-24T04:20:00Z"),
             ]
         );
         assert_eq!(

@@ -22,6 +22,7 @@ fn buy(cid: &str, symbol: &str, quote: &str) -> MarketOrder {
         symbol: symbol.into(),
         side: Side::Buy,
         amount: OrderAmount::Quote(quote.into()),
+        deadline: None,
     }
 }
 
@@ -31,6 +32,7 @@ fn sell(cid: &str, symbol: &str, base: &str) -> MarketOrder {
         symbol: symbol.into(),
         side: Side::Sell,
         amount: OrderAmount::Base(base.into()),
+        deadline: None,
     }
 }
 

@@ -15,6 +15,7 @@ fn buy(symbol: &str, quote: &str) -> MarketOrder {
         symbol: symbol.into(),
         side: Side::Buy,
         amount: OrderAmount::Quote(quote.into()),
+        deadline: None,
     }
 }
 
