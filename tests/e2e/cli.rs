@@ -96,6 +96,32 @@ async fn demo_flow_through_the_binary(backend: Backend) {
             .is_empty()
     );
 
+    // The audit trail: every order attempt and state change, in order.
+    let history = last_json(
+        &env.run(&["--json", "trades", "--history", "--trade-id", &id])
+            .stdout,
+    );
+    let events: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "RESERVED", "PLACED", "FILLED", "RESERVED", "PLACED", "FILLED", "RESERVED", "PLACED",
+            "FILLED"
+        ]
+    );
+    let all = last_json(&env.run(&["--json", "trades", "--history"]).stdout);
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "DENIED" && e["outcome"] == "duplicate_position")
+    );
+
     // Human output works too.
     let table = env.run(&["trades"]);
     assert!(String::from_utf8_lossy(&table.stdout).contains("CLOSED"));

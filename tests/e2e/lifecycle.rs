@@ -20,7 +20,7 @@ on_both_databases!(
 );
 on_both_databases!(
     proven_rejection_frees_the_slot,
-    lost_answer_keeps_the_slot_reserved
+    lost_answer_keeps_the_slot_until_reconciled
 );
 
 async fn buy_records_the_exchange_fill(backend: Backend) {
@@ -187,7 +187,7 @@ async fn proven_rejection_frees_the_slot(backend: Backend) {
     assert_eq!(env.trades_with_status("OPEN").await, 1);
 }
 
-async fn lost_answer_keeps_the_slot_reserved(backend: Backend) {
+async fn lost_answer_keeps_the_slot_until_reconciled(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let lossy = env
         .executor_with(&[("TRADEHOST_DRIVER_FAIL", "lost-answer")])
@@ -206,6 +206,8 @@ async fn lost_answer_keeps_the_slot_reserved(backend: Backend) {
             .await,
         1
     );
+    // The next trade first reconciles by client order id: the sandbox has
+    // the order, so the trade opens with its fill — and is never re-sent.
     let executor = env.executor().await;
     let again = executor
         .execute_buy("SOL/USD", "100", None, None)
@@ -213,18 +215,20 @@ async fn lost_answer_keeps_the_slot_reserved(backend: Backend) {
         .unwrap_err();
     assert_eq!(again.kind, ErrorKind::DuplicatePosition);
     assert_eq!(env.exchange_orders().await, 1, "never re-sent");
-    // The order can be found by its client order id.
-    let client_order_id: String = sqlx::query_scalar("SELECT client_order_id FROM orders")
-        .fetch_one(&env.pool().await)
+    let trade = &executor.positions().await.unwrap()[0];
+    assert_eq!(trade.status, TradeStatus::Open);
+    let report = executor
+        .driver()
+        .find_order(&trade.client_order_id)
         .await
-        .unwrap();
-    assert!(
-        executor
-            .driver()
-            .find_order(&client_order_id)
-            .await
-            .unwrap()
-            .is_some()
+        .unwrap()
+        .expect("the exchange has the order");
+    assert_eq!(trade.order_id.as_deref(), Some(report.order_id.as_str()));
+    assert_eq!(trade.size, Some(report.filled_size));
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM order_events WHERE event = 'RECONCILED_FILLED'")
+            .await,
+        1
     );
 }
 

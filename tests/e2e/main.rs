@@ -12,6 +12,7 @@ mod headless;
 mod kraken_live;
 mod lifecycle;
 mod live_prices;
+mod reliability;
 
 /// Runs an async test body once per database backend.
 #[macro_export]

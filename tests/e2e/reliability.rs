@@ -1,0 +1,333 @@
+//! Never a duplicate, never a lost order. Each fault is injected at the
+//! fake Kraken on a buy and on a sell; a second host process then
+//! reconciles, and both sides must agree: every order the exchange applied
+//! is a recorded fill, every recorded fill is one applied order, and no
+//! client order id was ever executed twice.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tradehost::ErrorKind;
+use tradehost::db::TradeStatus;
+
+use crate::common::{Backend, TestEnv, error_kind, last_json};
+use crate::fake_kraken::{FakeKraken, Fault};
+use crate::on_both_databases;
+
+/// Short deadlines so "not found after the deadline" is reached quickly.
+async fn env(backend: Backend, fake: &FakeKraken) -> TestEnv {
+    TestEnv::kraken(backend, fake)
+        .await
+        .with("TRADEHOST_ORDER_DEADLINE_SECS", "2")
+        .with("TRADEHOST_RECONCILE_GRACE_SECS", "1")
+        .with("TRADEHOST_HTTP_TIMEOUT_SECS", "1")
+}
+
+/// (fault, what the placing host reports)
+fn faults() -> Vec<(Fault, ErrorKind)> {
+    vec![
+        (Fault::LoseAnswerAfterApply, ErrorKind::UnknownOutcome),
+        (Fault::StatusAfterApply(502), ErrorKind::UnknownOutcome),
+        (Fault::StatusAfterApply(520), ErrorKind::UnknownOutcome),
+        (Fault::StatusBeforeApply(502), ErrorKind::UnknownOutcome),
+        (
+            Fault::Delay(Duration::from_millis(1500)),
+            ErrorKind::UnknownOutcome,
+        ),
+        (
+            Fault::KrakenError("EService:Unavailable".into()),
+            ErrorKind::UnknownOutcome,
+        ),
+        (
+            Fault::KrakenError("EAPI:Invalid nonce".into()),
+            ErrorKind::OrderRejected,
+        ),
+        (
+            Fault::KrakenError("EAPI:Rate limit exceeded".into()),
+            ErrorKind::RateLimited,
+        ),
+    ]
+}
+
+/// Runs `tradehost reconcile` as another host until nothing is unknown.
+async fn reconcile_from_another_host(env: &TestEnv) {
+    let start = Instant::now();
+    loop {
+        let out = env.run(&["--json", "reconcile"]);
+        if out.status.success() {
+            return;
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(19),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "still unknown: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Both sides agree, with no duplicate and no lost order.
+async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &FakeKraken) {
+    let pool = env.pool().await;
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT client_order_id, status, order_id FROM orders")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let applied = fake.applied_orders();
+    for (client_order_id, status, order_id) in &rows {
+        let at_exchange: Vec<_> = applied
+            .iter()
+            .filter(|o| o.cl_ord_id.as_deref() == Some(client_order_id.as_str()))
+            .collect();
+        assert!(
+            at_exchange.len() <= 1,
+            "{client_order_id} executed {} times",
+            at_exchange.len()
+        );
+        match status.as_str() {
+            "FILLED" => {
+                assert_eq!(
+                    at_exchange.len(),
+                    1,
+                    "{client_order_id} recorded as filled but not at the exchange"
+                );
+                assert_eq!(order_id.as_deref(), Some(at_exchange[0].txid.as_str()));
+            }
+            "REJECTED" => assert!(
+                at_exchange.is_empty(),
+                "{client_order_id} recorded as rejected but executed"
+            ),
+            other => panic!("{client_order_id} is still {other} after reconciliation"),
+        }
+    }
+    for order in &applied {
+        let recorded = rows.iter().any(|(id, status, _)| {
+            Some(id.as_str()) == order.cl_ord_id.as_deref() && status == "FILLED"
+        });
+        assert!(
+            recorded,
+            "order {} executed at the exchange but is not recorded: lost",
+            order.txid
+        );
+    }
+    pool.close().await;
+}
+
+on_both_databases!(
+    buy_faults_never_duplicate_or_lose_an_order,
+    sell_faults_never_duplicate_or_lose_an_order
+);
+
+async fn buy_faults_never_duplicate_or_lose_an_order(backend: Backend) {
+    for (fault, kind) in faults() {
+        let fake = FakeKraken::start().await;
+        let env = env(backend, &fake).await;
+        let host = env.executor().await;
+        fake.inject(fault.clone());
+        let err = host
+            .execute_buy("SOL/USD", "100", None, None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, kind, "{fault:?}: {err}");
+        if kind == ErrorKind::UnknownOutcome {
+            assert!(err.message.contains("do not resubmit"), "{err}");
+        }
+        reconcile_from_another_host(&env).await;
+        assert_exchange_and_database_agree(&env, &fake).await;
+        assert_eq!(
+            fake.add_order_attempts(),
+            1,
+            "{fault:?}: AddOrder was sent once"
+        );
+        let trade = &host.trades(1).await.unwrap()[0];
+        let expected = if fake.applied_orders().is_empty() {
+            TradeStatus::Rejected
+        } else {
+            TradeStatus::Open
+        };
+        assert_eq!(trade.status, expected, "{fault:?}");
+        if let Some(applied) = fake.applied_orders().first() {
+            assert_eq!(
+                trade.entry_price,
+                Some(applied.price),
+                "{fault:?}: the fill as the exchange made it"
+            );
+            assert_eq!(trade.size, Some(applied.volume), "{fault:?}");
+        }
+    }
+}
+
+async fn sell_faults_never_duplicate_or_lose_an_order(backend: Backend) {
+    for (fault, kind) in faults() {
+        let fake = FakeKraken::start().await;
+        let env = env(backend, &fake).await;
+        let host = env.executor().await;
+        host.execute_buy("ETH/USD", "100", None, None)
+            .await
+            .unwrap();
+        fake.inject(fault.clone());
+        let err = host.close("ETH/USD").await.unwrap_err();
+        assert_eq!(err.kind, kind, "{fault:?}: {err}");
+        reconcile_from_another_host(&env).await;
+        assert_exchange_and_database_agree(&env, &fake).await;
+        assert_eq!(
+            fake.add_order_attempts(),
+            2,
+            "{fault:?}: the sell was sent once"
+        );
+        let trade = &host.trades(1).await.unwrap()[0];
+        let sold = fake.applied_orders().len() == 2;
+        assert_eq!(
+            trade.status,
+            if sold {
+                TradeStatus::Closed
+            } else {
+                TradeStatus::Open
+            },
+            "{fault:?}"
+        );
+        if !sold {
+            // The position is back, and can be closed normally.
+            host.close("ETH/USD").await.unwrap();
+            assert_exchange_and_database_agree(&env, &fake).await;
+        }
+    }
+}
+
+on_both_databases!(a_host_killed_mid_order_recovers_it_on_restart);
+
+async fn a_host_killed_mid_order_recovers_it_on_restart(backend: Backend) {
+    let fake = FakeKraken::start().await;
+    let env = env(backend, &fake)
+        .await
+        .with("TRADEHOST_ORDER_DEADLINE_SECS", "5");
+    env.run(&["positions"]); // schema in place before the race
+    // The exchange takes its time; the host is killed while it waits.
+    fake.inject(Fault::Delay(Duration::from_millis(1500)));
+    let mut child = env
+        .command(&["--json", "buy", "ETH/USD", "--usd", "100"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        fake.wait_until(Duration::from_secs(10), |f| f.add_order_attempts() == 1)
+            .await,
+        "the order was sent"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        env.trades_with_status("PENDING").await,
+        1,
+        "the slot was reserved before sending"
+    );
+    assert!(
+        fake.wait_until(Duration::from_secs(10), |f| f.applied_orders().len() == 1)
+            .await,
+        "the exchange executed it"
+    );
+
+    // A restarted host settles it before it places anything: once the
+    // killed host's deadline has passed, any trading command recovers it.
+    let start = Instant::now();
+    loop {
+        let out = env.run(&["--json", "buy", "ETH/USD", "--usd", "100"]);
+        // Never a second ETH order: the slot is held throughout.
+        assert_eq!(
+            error_kind(&out),
+            "duplicate_position",
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if env.trades_with_status("OPEN").await == 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not recovered");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let positions = last_json(&env.run(&["--json", "positions"]).stdout);
+    assert_eq!(positions[0]["symbol"], "ETH/USD");
+    assert_eq!(
+        positions[0]["order_id"],
+        fake.applied_orders()[0].txid.as_str()
+    );
+    assert_eq!(fake.add_order_attempts(), 1);
+    assert_exchange_and_database_agree(&env, &fake).await;
+    let history = last_json(&env.run(&["--json", "trades", "--history"]).stdout);
+    let events: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert!(events.contains(&"RECONCILED_FILLED"), "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_exchange_with_unsettled_orders_stops_trading() {
+    let fake = FakeKraken::start().await;
+    let env = env(Backend::Sqlite, &fake).await;
+    fake.inject(Fault::StatusBeforeApply(502));
+    let out = env.run(&["--json", "buy", "SOL/USD", "--usd", "100"]);
+    assert_eq!(error_kind(&out), "unknown_outcome");
+    // The exchange goes away (nothing listens on port 9).
+    let out = env
+        .command(&["--json", "buy", "ETH/USD", "--usd", "100"])
+        .env("KRAKEN_API_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(error_kind(&out), "exchange_unavailable");
+    let message = last_json(&out.stderr)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("refusing to trade"), "{message}");
+    assert_eq!(fake.add_order_attempts(), 1);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM trades WHERE asset = 'ETH'")
+            .await,
+        0
+    );
+}
+
+on_both_databases!(many_hosts_buying_one_asset_place_one_order);
+
+async fn many_hosts_buying_one_asset_place_one_order(backend: Backend) {
+    let fake = FakeKraken::start().await;
+    let env = env(backend, &fake)
+        .await
+        .with("TRADEHOST_HTTP_TIMEOUT_SECS", "10");
+    env.run(&["positions"]);
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            env.command(&["--json", "buy", "BTC/USD", "--usd", "200"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    assert_eq!(outputs.iter().filter(|o| o.status.success()).count(), 1);
+    for out in outputs.iter().filter(|o| !o.status.success()) {
+        assert_eq!(
+            error_kind(out),
+            "duplicate_position",
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(fake.add_order_attempts(), 1);
+    assert_exchange_and_database_agree(&env, &fake).await;
+}
