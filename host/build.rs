@@ -1,17 +1,45 @@
-//! Builds the first-party drivers in `plugins/` for wasm32-wasip2 and hands
-//! their paths to the crate, which embeds them (`src/plugins.rs`).
+//! Builds the WebAssembly components the host needs, each cargo workspace for
+//! wasm32-wasip2, and hands their paths to the crate as env vars:
 //!
-//! The drivers are their own cargo workspace with their own target
-//! directory, so this nested build never waits on the outer build's lock.
+//! - the first-party drivers in `plugins/`, which the crate embeds
+//!   (`src/plugins.rs`);
+//! - the deliberately hostile components in `tests/components/`, which only
+//!   the security tests load (`env!("TRADEHOST_TEST_WASM_EVIL")`, ...).
+//!
+//! Each workspace has its own target directory, so these nested builds never
+//! wait on the outer build's lock.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (crate name in plugins/, env var the crate reads)
-const DRIVERS: [(&str, &str); 2] = [
-    ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
-    ("kraken", "TRADEHOST_WASM_KRAKEN"),
+/// A cargo workspace of components: its folder (below the root), its target
+/// directory (below `target/`), and (crate name, env var the crate reads).
+struct Workspace {
+    dir: &'static str,
+    target: &'static str,
+    components: &'static [(&'static str, &'static str)],
+}
+
+const WORKSPACES: [Workspace; 2] = [
+    Workspace {
+        dir: "plugins",
+        target: "plugins",
+        components: &[
+            ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
+            ("kraken", "TRADEHOST_WASM_KRAKEN"),
+        ],
+    },
+    Workspace {
+        dir: "tests/components",
+        target: "test-components",
+        components: &[
+            ("evil", "TRADEHOST_TEST_WASM_EVIL"),
+            ("fs-reader", "TRADEHOST_TEST_WASM_FS_READER"),
+            ("socket-opener", "TRADEHOST_TEST_WASM_SOCKET_OPENER"),
+            ("future-version", "TRADEHOST_TEST_WASM_FUTURE_VERSION"),
+        ],
+    },
 ];
 
 fn main() {
@@ -20,45 +48,24 @@ fn main() {
     let root = manifest_dir
         .parent()
         .expect("host/ lives in the workspace root");
-    let plugins = root.join("plugins");
-    let wit = root.join("wit");
-    let target_dir = root.join("target").join("plugins");
-
-    for path in [
-        plugins.join("Cargo.toml"),
-        plugins.join("Cargo.lock"),
-        wit.clone(),
-    ] {
-        println!("cargo:rerun-if-changed={}", path.display());
-    }
-    for (name, _) in DRIVERS {
-        println!(
-            "cargo:rerun-if-changed={}",
-            plugins.join(name).join("src").display()
-        );
-        println!(
-            "cargo:rerun-if-changed={}",
-            plugins.join(name).join("Cargo.toml").display()
-        );
-    }
-
-    build_drivers(&plugins, &target_dir);
-
-    for (name, var) in DRIVERS {
-        let wasm = target_dir
-            .join("wasm32-wasip2")
-            .join("release")
-            .join(format!("{}.wasm", name.replace('-', "_")));
-        assert!(
-            wasm.exists(),
-            "driver {name} was built but {} is missing",
-            wasm.display()
-        );
-        println!("cargo:rustc-env={var}={}", wasm.display());
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    for workspace in &WORKSPACES {
+        build_workspace(root, workspace);
     }
 }
 
-fn build_drivers(plugins: &Path, target_dir: &Path) {
+fn build_workspace(root: &Path, workspace: &Workspace) {
+    let dir = root.join(workspace.dir);
+    let target_dir = root.join("target").join(workspace.target);
+
+    for path in [dir.join("Cargo.toml"), dir.join("Cargo.lock")] {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    for (name, _) in workspace.components {
+        // The whole crate folder: sources, manifest and any WIT of its own.
+        println!("cargo:rerun-if-changed={}", dir.join(name).display());
+    }
+
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
     command
@@ -67,10 +74,10 @@ fn build_drivers(plugins: &Path, target_dir: &Path) {
         .arg("--locked")
         .args(["--target", "wasm32-wasip2"])
         .arg("--manifest-path")
-        .arg(plugins.join("Cargo.toml"))
+        .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(target_dir);
-    for (name, _) in DRIVERS {
+        .arg(&target_dir);
+    for (name, _) in workspace.components {
         command.args(["--package", name]);
     }
     // Flags meant for the host build must not leak into the guest build.
@@ -86,12 +93,25 @@ fn build_drivers(plugins: &Path, target_dir: &Path) {
     }
     let status = command
         .status()
-        .expect("failed to run cargo for the drivers");
+        .unwrap_or_else(|e| panic!("failed to run cargo for {}: {e}", dir.display()));
     if !status.success() {
         panic!(
-            "building the wasm drivers in {} failed.\n\
+            "building the wasm components in {} failed.\n\
              If the error above says the target is missing, run: rustup target add wasm32-wasip2",
-            plugins.display()
+            dir.display()
         );
+    }
+
+    for (name, var) in workspace.components {
+        let wasm = target_dir
+            .join("wasm32-wasip2")
+            .join("release")
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        assert!(
+            wasm.exists(),
+            "component {name} was built but {} is missing",
+            wasm.display()
+        );
+        println!("cargo:rustc-env={var}={}", wasm.display());
     }
 }

@@ -12,6 +12,7 @@ use crate::db::DEFAULT_DATABASE_URL;
 use crate::error::{Error, Result};
 use crate::plugins;
 use crate::ratelimit::Tier;
+use crate::runtime::LoadOptions;
 use crate::service::Policy;
 
 pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
@@ -21,6 +22,9 @@ pub const API_URL_VAR: &str = "KRAKEN_API_URL";
 pub const HTTP_TIMEOUT_VAR: &str = "TRADEHOST_HTTP_TIMEOUT_SECS";
 pub const RATE_TIER_VAR: &str = "KRAKEN_RATE_TIER";
 pub const ORDER_DEADLINE_VAR: &str = "TRADEHOST_ORDER_DEADLINE_SECS";
+pub const PLUGIN_SHA256_VAR: &str = "TRADEHOST_PLUGIN_SHA256";
+pub const CACHE_DIR_VAR: &str = "TRADEHOST_CACHE_DIR";
+pub const CALL_DEADLINE_VAR: &str = "TRADEHOST_DRIVER_CALL_SECS";
 pub const RECONCILE_GRACE_VAR: &str = "TRADEHOST_RECONCILE_GRACE_SECS";
 /// `TRADEHOST_DRIVER_PRICE_SOURCE=kraken` reaches the driver as `price-source`.
 pub const DRIVER_CONFIG_PREFIX: &str = "TRADEHOST_DRIVER_";
@@ -68,6 +72,8 @@ pub struct Settings {
     /// Kraken REST counter of the account's verification tier.
     pub rate_tier: Tier,
     pub policy: Policy,
+    /// How the driver is verified, cached and bounded.
+    pub load: LoadOptions,
 }
 
 impl Settings {
@@ -158,6 +164,31 @@ impl Settings {
             order_deadline: seconds(ORDER_DEADLINE_VAR, 30, 2..=60)?,
             reconcile_grace: seconds(RECONCILE_GRACE_VAR, 10, 0..=600)?,
         };
+        let sha256_pin = match get(PLUGIN_SHA256_VAR) {
+            Some(pin) if pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(pin.to_ascii_lowercase())
+            }
+            Some(pin) => {
+                return Err(Error::config(format!(
+                    "{PLUGIN_SHA256_VAR} must be 64 hex digits, got {pin:?}"
+                )));
+            }
+            None => None,
+        };
+        // The compiled-driver cache: explicit, or the user's cache directory.
+        let cache_dir = match get(CACHE_DIR_VAR).as_deref() {
+            Some("off") => None,
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => get("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| get("HOME").map(|home| PathBuf::from(home).join(".cache")))
+                .map(|base| base.join("tradehost")),
+        };
+        let load = LoadOptions {
+            cache_dir,
+            sha256_pin,
+            call_deadline: Some(seconds(CALL_DEADLINE_VAR, 30, 1..=300)?),
+        };
         let driver_config = vars
             .iter()
             .filter_map(|(name, value)| {
@@ -179,6 +210,7 @@ impl Settings {
             http_timeout,
             rate_tier,
             policy,
+            load,
         })
     }
 }
@@ -272,6 +304,8 @@ mod tests {
         assert!(settings(&[(ORDER_DEADLINE_VAR, "61")]).is_err());
         assert!(settings(&[(ORDER_DEADLINE_VAR, "1")]).is_err());
         assert!(settings(&[(RECONCILE_GRACE_VAR, "-1")]).is_err());
+        assert!(settings(&[(PLUGIN_SHA256_VAR, "abc")]).is_err());
+        assert!(settings(&[(CALL_DEADLINE_VAR, "0")]).is_err());
         assert!(
             settings(&[
                 (PLUGIN_VAR, plugins::SANDBOX),

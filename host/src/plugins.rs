@@ -73,5 +73,5 @@ pub async fn load(settings: &Settings, db: &Database) -> Result<WasmDriver> {
         http,
         state: DriverState::new(db.clone(), settings.plugin.state_namespace()),
     };
-    WasmDriver::load(&bytes, services).await
+    WasmDriver::load(&bytes, services, &settings.load).await
 }

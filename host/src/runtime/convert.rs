@@ -40,6 +40,12 @@ fn id(what: &str, text: String) -> DriverResult<String> {
 }
 
 pub fn driver_info(raw: wit::DriverInfo) -> DriverResult<DriverInfo> {
+    if raw.request_paths.len() > 64
+        || raw.request_paths.iter().any(|p| p.len() > 256)
+        || raw.default_base_url.len() > 256
+    {
+        return Err(bad("driver info", "too many or too long request paths"));
+    }
     Ok(DriverInfo {
         exchange_id: id("exchange id", raw.exchange_id)?,
         driver_version: id("driver version", raw.driver_version)?,
@@ -92,6 +98,9 @@ pub fn ticker(raw: wit::Ticker) -> DriverResult<Ticker> {
 }
 
 pub fn balances(raw: Vec<wit::Balance>) -> DriverResult<Vec<Balance>> {
+    if raw.len() > super::limits::MAX_LIST_ITEMS {
+        return Err(bad("balance list", format!("{} entries", raw.len())));
+    }
     raw.into_iter()
         .map(|b| {
             Ok(Balance {

@@ -3,6 +3,7 @@
 //! nothing about wasm.
 
 use super::bindings::{config, http, log, state, types};
+use super::limits::{MAX_LOG_BYTES_PER_CALL, MAX_LOG_LINES_PER_CALL};
 use super::store::CallState;
 use crate::db::driver_state::{MAX_KEY_BYTES, MAX_VALUE_BYTES};
 use crate::outbound::{HttpError, Method, Request};
@@ -46,6 +47,13 @@ impl http::Host for CallState {
 
 impl log::Host for CallState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        // A driver cannot flood the host's log: lines and bytes per call are capped.
+        self.log_lines += 1;
+        self.log_bytes += message.len().min(MAX_LOG_LINE);
+        if self.log_lines > MAX_LOG_LINES_PER_CALL || self.log_bytes > MAX_LOG_BYTES_PER_CALL {
+            self.logs_dropped += 1;
+            return Ok(());
+        }
         let mut message = message;
         if message.len() > MAX_LOG_LINE {
             let mut cut = MAX_LOG_LINE;

@@ -5,15 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::db::DriverState;
 use crate::outbound::{Method, OutboundHttp, Request};
 
-/// Memory one driver instance may grow to.
-pub const MEMORY_LIMIT_BYTES: usize = 64 << 20;
+use super::limits::CallLimiter;
 /// Captured stdout+stderr per call (a Rust panic message lands here).
 pub const CAPTURED_OUTPUT_BYTES: usize = 16 << 10;
 
@@ -29,11 +27,14 @@ pub struct DriverServices {
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(super) limits: StoreLimits,
+    pub(super) limiter: CallLimiter,
     pub(super) services: Arc<DriverServices>,
     pub(super) output: MemoryOutputPipe,
     /// Whether this call asked for a POST to go out (an order may exist).
     pub(super) sent_post: bool,
+    pub(super) log_lines: u32,
+    pub(super) log_bytes: usize,
+    pub(super) logs_dropped: u32,
 }
 
 impl CallState {
@@ -45,19 +46,16 @@ impl CallState {
             .stdout(output.clone())
             .stderr(output.clone())
             .build();
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(MEMORY_LIMIT_BYTES)
-            .instances(16)
-            .tables(16)
-            .memories(4)
-            .build();
         CallState {
             wasi,
             table: ResourceTable::new(),
-            limits,
+            limiter: CallLimiter::default(),
             services,
             output,
             sent_post: false,
+            log_lines: 0,
+            log_bytes: 0,
+            logs_dropped: 0,
         }
     }
 

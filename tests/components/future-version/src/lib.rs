@@ -1,0 +1,65 @@
+//! `future-version`: a minimal driver built against a copy of the WIT
+//! whose package is `tradehost:exchange@9.0.0` (see `wit/exchange.wit`).
+//! The host must refuse to load it, naming both versions.
+
+wit_bindgen::generate!({ path: "wit", world: "driver" });
+
+use exports::tradehost::exchange::exchange::Guest;
+use tradehost::exchange::types::{
+    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderReport,
+    PlacedOrder, SigningScheme, Ticker,
+};
+
+const NAME: &str = "future-version";
+
+fn unavailable<T>() -> Result<T, DriverError> {
+    Err(DriverError::Unavailable(format!(
+        "{NAME}: not a real driver"
+    )))
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct Driver;
+
+impl Guest for Driver {
+    fn info() -> DriverInfo {
+        DriverInfo {
+            exchange_id: NAME.into(),
+            driver_version: env!("CARGO_PKG_VERSION").into(),
+            signing: SigningScheme::None,
+            default_base_url: "https://api.kraken.com".into(),
+            request_paths: Vec::new(),
+        }
+    }
+
+    fn market_rules(_symbol: String) -> Result<MarketRules, DriverError> {
+        unavailable()
+    }
+
+    fn ticker(_symbol: String) -> Result<Ticker, DriverError> {
+        unavailable()
+    }
+
+    fn balances() -> Result<Vec<Balance>, DriverError> {
+        unavailable()
+    }
+
+    fn status() -> Result<ExchangeStatus, DriverError> {
+        unavailable()
+    }
+
+    fn place_market_order(_order: MarketOrder) -> Result<PlacedOrder, DriverError> {
+        unavailable()
+    }
+
+    fn query_order(_order_id: String) -> Result<OrderReport, DriverError> {
+        unavailable()
+    }
+
+    fn find_order(_client_order_id: String) -> Result<Option<OrderReport>, DriverError> {
+        unavailable()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+export!(Driver);
