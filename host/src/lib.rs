@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod conformance;
 pub mod credentials;
 pub mod db;
 pub mod domain;

@@ -30,6 +30,15 @@ const FORBIDDEN_PATH_PARTS: [&str; 6] = [
     "wallet",
 ];
 
+/// The forbidden fragment a path contains, if any.
+pub fn forbidden_part(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    FORBIDDEN_PATH_PARTS
+        .iter()
+        .copied()
+        .find(|part| lower.contains(part))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,

@@ -13,6 +13,7 @@ mod kraken_live;
 mod lifecycle;
 mod live_prices;
 mod reliability;
+mod security;
 
 /// Runs an async test body once per database backend.
 #[macro_export]

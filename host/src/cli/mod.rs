@@ -2,6 +2,7 @@
 //! errors become exit codes, and results are printed.
 
 pub mod output;
+pub mod plugin;
 pub mod run;
 
 use std::path::PathBuf;
@@ -73,6 +74,11 @@ pub enum Command {
     },
     /// Settle orders whose outcome is unknown by asking the exchange.
     Reconcile,
+    /// Inspect a driver, or run the conformance suite on it.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
     /// Exchange balances (one CURRENCY, or all).
     Balance { currency: Option<String> },
     /// Check the driver loads, the exchange answers, and the credentials work.
@@ -137,6 +143,9 @@ async fn dispatch(cli: &Cli) -> Result<i32> {
     {
         crate::service::SellRequest::parse(symbol, Some(amount), trade_id.as_deref())?;
     }
+    if let Command::Plugin { command } = &cli.command {
+        return plugin::execute(command, cli.json).await;
+    }
     let executor = open().await?;
     let code = match &cli.command {
         Command::Buy {
@@ -198,6 +207,7 @@ async fn dispatch(cli: &Cli) -> Result<i32> {
             }
             0
         }
+        Command::Plugin { .. } => 0,
         Command::Reconcile => {
             let reconciled = executor.reconcile().await?;
             if cli.json {
