@@ -5,6 +5,7 @@
 pub mod driver_state;
 mod events;
 mod nonces;
+mod orders;
 mod records;
 mod trades;
 
