@@ -10,3 +10,7 @@ cargo test --locked --manifest-path plugins/Cargo.toml
 
 echo "== host unit and end-to-end tests"
 cargo test --locked --workspace
+
+# Benchmarks are run by hand (docs/BENCHMARKS.md); here they only must build.
+echo "== benchmarks build"
+cargo build --locked --workspace --benches

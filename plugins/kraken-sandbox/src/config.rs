@@ -81,6 +81,10 @@ pub fn load(env: &impl Env) -> Result<Config, DriverError> {
         Some("kraken") => PriceSource::Kraken,
         Some(v) => return Err(invalid("price-source", v, "`fixed` or `kraken`")),
     };
+    if let Some(list) = get("extra-markets") {
+        market::register_extra(&list)
+            .map_err(|bad| invalid("extra-markets", &bad, "comma-separated BASE/USD symbols"))?;
+    }
     let prices = match get("prices") {
         Some(v) => prices(&v)?,
         None => BTreeMap::new(),

@@ -7,7 +7,9 @@ wit_bindgen::generate!({ path: "../../wit", world: "driver" });
 
 mod config;
 mod env;
-mod market;
+/// Public for the host's benchmark of the wasm boundary (native baseline).
+#[doc(hidden)]
+pub mod market;
 mod num;
 mod orders;
 mod prices;

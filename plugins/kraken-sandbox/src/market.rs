@@ -66,12 +66,56 @@ fn unalias(code: &str) -> &str {
     }
 }
 
+/// Extra simulated USD markets from the `extra-markets` config, for paper
+/// trading or load tests on more assets than the table holds. Each driver
+/// call runs in a fresh instance, so this is set at most once per call.
+static EXTRA: std::sync::OnceLock<Vec<Market>> = std::sync::OnceLock::new();
+
+/// Registers "AAA/USD,BBB/USD" as markets with generic rules (min size
+/// 0.0001, min cost 0.5 USD, 8 size and 4 price decimals).
+pub fn register_extra(list: &str) -> Result<(), String> {
+    let mut markets = Vec::new();
+    for symbol in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let upper = symbol.to_ascii_uppercase();
+        let base = match upper.split_once('/') {
+            Some((base, "USD"))
+                if (2..=10).contains(&base.len())
+                    && base.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                base.to_owned()
+            }
+            _ => return Err(symbol.to_owned()),
+        };
+        if MARKETS.iter().any(|mk| mk.base == base) {
+            continue;
+        }
+        // Leaked on purpose: the instance, and its memory, ends with the call.
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        markets.push(Market {
+            symbol: leak(format!("{base}/USD")),
+            pair_id: leak(format!("{base}USD")),
+            base: leak(base),
+            quote: "USD",
+            min_size: (1, 4),
+            min_cost: (5, 1),
+            size_decimals: 8,
+            price_decimals: 4,
+        });
+    }
+    let _ = EXTRA.set(markets);
+    Ok(())
+}
+
+fn all_markets() -> impl Iterator<Item = &'static Market> {
+    MARKETS.iter().chain(EXTRA.get().into_iter().flatten())
+}
+
 /// Resolves "btc/usd", "XBT/USD", "xdg/usd", ... to the market.
 pub fn parse_symbol(symbol: &str) -> Result<&'static Market, DriverError> {
     let upper = symbol.to_ascii_uppercase();
     let found = upper.split_once('/').and_then(|(b, q)| {
         let (b, q) = (unalias(b), unalias(q));
-        MARKETS.iter().find(|mk| mk.base == b && mk.quote == q)
+        all_markets().find(|mk| mk.base == b && mk.quote == q)
     });
     found.ok_or_else(|| {
         let supported: Vec<&str> = MARKETS.iter().map(|mk| mk.symbol).collect();
@@ -98,6 +142,18 @@ pub fn rules(market: &Market, status: MarketStatus) -> MarketRules {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn extra_markets_get_generic_rules() {
+        super::register_extra("ZZA/USD, zzb/usd").expect("valid list");
+        let m = super::parse_symbol("zza/usd").expect("registered");
+        assert_eq!(
+            (m.symbol, m.pair_id, m.size_decimals),
+            ("ZZA/USD", "ZZAUSD", 8)
+        );
+        assert!(super::parse_symbol("ZZB/USD").is_ok());
+        assert!(super::register_extra("ZZC/EUR").is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -26,7 +26,8 @@ fn default_price(market: &Market) -> Decimal {
         "ETH" => Decimal::from(3_000),
         "SOL" => Decimal::from(150),
         "DOGE" => Decimal::new(15, 2),
-        _ => Decimal::new(5, 1), // ADA
+        "ADA" => Decimal::new(5, 1),
+        _ => Decimal::from(10), // extra simulated markets
     }
 }
 
