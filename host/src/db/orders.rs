@@ -75,7 +75,7 @@ impl Database {
         let at = now;
         let now = format_time(now);
         let mut tx = self.begin().await?;
-        sqlx::query(
+        let settled = sqlx::query(
             "UPDATE orders SET status = 'REJECTED', error_kind = $2, error_message = $3, updated_at = $4 \
              WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED', 'UNKNOWN')",
         )
@@ -86,6 +86,11 @@ impl Database {
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the rejection", e))?;
+        // Already settled (e.g. by a concurrent reconciliation): the trade may
+        // since have moved on, so it must not be touched again.
+        if settled.rows_affected() == 0 {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE trades SET status = CASE status WHEN 'PENDING' THEN 'REJECTED' ELSE 'OPEN' END, updated_at = $2 \
              WHERE id = $1 AND status IN ('PENDING', 'CLOSING')",
