@@ -126,7 +126,31 @@ impl Database {
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the trade", e))?;
-        self.trade(&buy.trade_id).await
+        // The row as written; no read back needed.
+        Ok(TradeRecord {
+            id: buy.trade_id.clone(),
+            symbol: buy.symbol.clone(),
+            asset: buy.asset.clone(),
+            exchange: buy.exchange.clone(),
+            status: TradeStatus::Pending,
+            entry_price: None,
+            entry_size: None,
+            entry_cost: None,
+            entry_fee: None,
+            size: None,
+            entry_time: None,
+            stop_loss_price: buy.stop_loss_price,
+            take_profit_price: buy.take_profit_price,
+            exit_price: None,
+            exit_value: None,
+            exit_fees: None,
+            exit_time: None,
+            pnl: None,
+            fees: Decimal::ZERO,
+            order_id: None,
+            client_order_id: buy.client_order_id.clone(),
+            created_at: buy.now,
+        })
     }
 
     async fn duplicate_position_error(&self, asset: &str) -> Error {

@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::{Executor, fill};
-use crate::db::{EventKind, OrderRecord, TradeRecord};
+use crate::db::{EventKind, OrderRecord, OrderStatus, TradeRecord};
 use crate::domain::Symbol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{DriverError, ExchangeDriver, MarketOrder, OrderAmount, OrderReport, Side};
@@ -52,7 +52,22 @@ impl<D: ExchangeDriver> Executor<D> {
             Ok(report) => report,
             Err(err) => return Err(self.settle_failure(trade_id, client_order_id, err).await),
         };
-        let record = self.db.order(client_order_id).await?;
+        // The order as recorded before sending; no read back needed.
+        let record = OrderRecord {
+            client_order_id: client_order_id.clone(),
+            trade_id: trade_id.to_owned(),
+            side: order.side.as_str().to_owned(),
+            symbol: order.symbol.to_string(),
+            amount: match order.amount {
+                OrderAmount::Quote(amount) | OrderAmount::Base(amount) => amount,
+            },
+            status: OrderStatus::Placed,
+            order_id: Some(order_id),
+            error_kind: None,
+            error_message: None,
+            deadline: order.deadline,
+            created_at: Utc::now(),
+        };
         self.settle_report(&record, &report, Via::Placement).await
     }
 
