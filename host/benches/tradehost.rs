@@ -185,6 +185,45 @@ async fn boundary(rows: &mut Vec<[String; 4]>, dir: &std::path::Path) {
     ]);
 }
 
+/// The floor under the pipeline: what one committed write transaction and
+/// one indexed read cost through sqlx on this database.
+async fn database_floor(rows: &mut Vec<[String; 4]>, label: &str, database_url: &str) {
+    let db = Database::connect(database_url).await.expect("database");
+    let state = tradehost::db::DriverState::new(db.clone(), "bench");
+    const N: usize = 1_000;
+    let mut writes = Vec::with_capacity(N);
+    let mut reads = Vec::with_capacity(N);
+    let mut previous: Option<String> = None;
+    for i in 0..N {
+        let value = i.to_string();
+        let t = Instant::now();
+        assert!(
+            state
+                .compare_and_swap("k", previous.as_deref(), &value)
+                .await
+                .unwrap()
+        );
+        writes.push(t.elapsed());
+        let t = Instant::now();
+        state.get("k").await.unwrap();
+        reads.push(t.elapsed());
+        previous = Some(value);
+    }
+    let (writes, reads) = (Stats::new(writes), Stats::new(reads));
+    rows.push([
+        format!("one committed write statement ({label})"),
+        us(writes.p50()),
+        us(writes.p99()),
+        String::new(),
+    ]);
+    rows.push([
+        format!("one indexed read ({label})"),
+        us(reads.p50()),
+        us(reads.p99()),
+        String::new(),
+    ]);
+}
+
 async fn pipeline(rows: &mut Vec<[String; 4]>, label: &str, database_url: &str) {
     let (db, driver) = sandbox(database_url).await;
     let executor = Executor::new(
@@ -401,13 +440,11 @@ fn main() {
     let mut rows: Vec<[String; 4]> = Vec::new();
     rt.block_on(async {
         boundary(&mut rows, dir.path()).await;
-        pipeline(
-            &mut rows,
-            "SQLite, file, WAL",
-            &format!("sqlite://{}", dir.path().join("pipeline.db").display()),
-        )
-        .await;
+        let sqlite = format!("sqlite://{}", dir.path().join("pipeline.db").display());
+        database_floor(&mut rows, "SQLite, file, WAL", &sqlite).await;
+        pipeline(&mut rows, "SQLite, file, WAL", &sqlite).await;
         if let Some((admin, name, url)) = postgres().await {
+            database_floor(&mut rows, "Postgres", &url).await;
             pipeline(&mut rows, "Postgres", &url).await;
             use sqlx::Executor as _;
             let _ = admin

@@ -49,8 +49,11 @@ fn engine() -> Result<&'static Engine> {
                 .total_stacks(MAX_INSTANCES)
                 .max_memory_size(MEMORY_LIMIT_BYTES);
             let mut config = Config::new();
+            // The contract has no `async func` or streams, so the component
+            // model's async machinery would only add cost to every call.
             config
                 .epoch_interruption(true)
+                .concurrency_support(false)
                 .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
             let engine =
                 Engine::new(&config).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
