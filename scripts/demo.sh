@@ -21,6 +21,8 @@ step positions
 step sell SOL/USD --amount 0.2
 step close SOL/USD
 step trades
+step trades --history --limit 9
+step reconcile
 step balance
 printf '\n$ tradehost run   (decisions on stdin)\n'
 printf '%s\n' '{"symbol":"BTC/USD","action":"BUY","amount_usd":"250"}' '{"symbol":"BTC/USD","action":"BUY","amount_usd":"250"}' \
