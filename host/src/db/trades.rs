@@ -38,6 +38,9 @@ pub struct FillUpdate {
     pub fee: Decimal,
     pub fee_currency: String,
     pub now: DateTime<Utc>,
+    /// Whether the acknowledgement (PLACED) is already recorded; if not,
+    /// it is recorded in the fill's own transaction.
+    pub acknowledged: bool,
 }
 
 /// What a filled buy makes of its trade.
@@ -429,6 +432,10 @@ async fn mark_filled(
     .execute(&mut **tx)
     .await
     .map_err(|e| db_error("cannot record the fill", e))?;
+    if !fill.acknowledged {
+        let placed = Event::new(EventKind::Placed, fill.now).order(trade_id, client_order_id);
+        events::insert(tx, &placed.exchange_id(Some(&fill.order_id))).await?;
+    }
     let filled = Event::new(kind, fill.now).order(trade_id, client_order_id);
     events::insert(tx, &filled.exchange_id(Some(&fill.order_id))).await
 }

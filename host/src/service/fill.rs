@@ -84,6 +84,7 @@ fn update(report: &OrderReport) -> FillUpdate {
         fee: report.fee,
         fee_currency: report.fee_currency.clone(),
         now: Utc::now(),
+        acknowledged: true,
     }
 }
 

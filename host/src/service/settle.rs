@@ -45,12 +45,23 @@ impl<D: ExchangeDriver> Executor<D> {
             Ok(order_id) => order_id,
             Err(err) => return Err(self.settle_failure(trade_id, client_order_id, err).await),
         };
-        self.db
-            .mark_order_placed(trade_id, client_order_id, &order_id, Utc::now())
-            .await?;
-        let report = match self.await_fill(&order_id).await {
-            Ok(report) => report,
-            Err(err) => return Err(self.settle_failure(trade_id, client_order_id, err).await),
+        // A market order has usually filled by the first look: then the
+        // acknowledgement and the fill are recorded in one transaction. If
+        // the host dies before that, the order is PENDING and reconciliation
+        // finds it by its client order id.
+        let (report, status) = match self.driver.query_order(&order_id).await {
+            Ok(report) if report.state.is_terminal() => (report, OrderStatus::Pending),
+            _ => {
+                self.db
+                    .mark_order_placed(trade_id, client_order_id, &order_id, Utc::now())
+                    .await?;
+                match self.await_fill(&order_id).await {
+                    Ok(report) => (report, OrderStatus::Placed),
+                    Err(err) => {
+                        return Err(self.settle_failure(trade_id, client_order_id, err).await);
+                    }
+                }
+            }
         };
         // The order as recorded before sending; no read back needed.
         let record = OrderRecord {
@@ -61,7 +72,7 @@ impl<D: ExchangeDriver> Executor<D> {
             amount: match order.amount {
                 OrderAmount::Quote(amount) | OrderAmount::Base(amount) => amount,
             },
-            status: OrderStatus::Placed,
+            status,
             order_id: Some(order_id),
             error_kind: None,
             error_message: None,
@@ -99,9 +110,13 @@ impl<D: ExchangeDriver> Executor<D> {
                 .await?;
             return Err(error);
         }
+        // An order filled before its acknowledgement was written gets both
+        // recorded in the fill's transaction.
+        let acknowledged = order.status != OrderStatus::Pending;
         let trade = if order.side == Side::Buy.as_str() {
-            let (update, entry) =
+            let (mut update, entry) =
                 fill::entry_from_report(report, &symbol, OrderAmount::Quote(order.amount))?;
+            update.acknowledged = acknowledged;
             self.db
                 .open_from_fill(
                     &order.trade_id,
@@ -113,7 +128,8 @@ impl<D: ExchangeDriver> Executor<D> {
                 .await?
         } else {
             let trade = self.db.trade(&order.trade_id).await?;
-            let (update, result) = fill::sell_result(&trade, report, order.amount, &symbol)?;
+            let (mut update, result) = fill::sell_result(&trade, report, order.amount, &symbol)?;
+            update.acknowledged = acknowledged;
             self.db
                 .apply_sell_fill(
                     &order.trade_id,
