@@ -30,7 +30,6 @@ impl http::Host for CallState {
             // At most an hour: reference data, not prices.
             cache_for: std::time::Duration::from_secs(u64::from(req.cache_seconds.min(3600))),
         };
-        self.note_request(&request);
         let result = self.services.http.send(request).await;
         Ok(result
             .map(|r| http::Response {

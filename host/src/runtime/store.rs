@@ -9,7 +9,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::db::DriverState;
-use crate::outbound::{Method, OutboundHttp, Request};
+use crate::outbound::OutboundHttp;
 
 use super::limits::CallLimiter;
 /// Captured stdout+stderr per call (a Rust panic message lands here).
@@ -30,8 +30,6 @@ pub struct CallState {
     pub(super) limiter: CallLimiter,
     pub(super) services: Arc<DriverServices>,
     pub(super) output: MemoryOutputPipe,
-    /// Whether this call asked for a POST to go out (an order may exist).
-    pub(super) sent_post: bool,
     pub(super) log_lines: u32,
     pub(super) log_bytes: usize,
     pub(super) logs_dropped: u32,
@@ -52,16 +50,9 @@ impl CallState {
             limiter: CallLimiter::default(),
             services,
             output,
-            sent_post: false,
             log_lines: 0,
             log_bytes: 0,
             logs_dropped: 0,
-        }
-    }
-
-    pub(super) fn note_request(&mut self, request: &Request) {
-        if request.method == Method::Post {
-            self.sent_post = true;
         }
     }
 }
