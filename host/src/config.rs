@@ -160,9 +160,18 @@ impl Settings {
                 }
             };
         // Kraken accepts a deadline 2 to 60 seconds ahead.
+        let defaults = Policy::default();
         let policy = Policy {
-            order_deadline: seconds(ORDER_DEADLINE_VAR, 30, 2..=60)?,
-            reconcile_grace: seconds(RECONCILE_GRACE_VAR, 10, 0..=600)?,
+            order_deadline: seconds(
+                ORDER_DEADLINE_VAR,
+                defaults.order_deadline.as_secs(),
+                2..=60,
+            )?,
+            reconcile_grace: seconds(
+                RECONCILE_GRACE_VAR,
+                defaults.reconcile_grace.as_secs(),
+                0..=600,
+            )?,
         };
         let sha256_pin = match get(PLUGIN_SHA256_VAR) {
             Some(pin) if pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit()) => {
@@ -187,7 +196,11 @@ impl Settings {
         let load = LoadOptions {
             cache_dir,
             sha256_pin,
-            call_deadline: Some(seconds(CALL_DEADLINE_VAR, 30, 1..=300)?),
+            call_deadline: Some(seconds(
+                CALL_DEADLINE_VAR,
+                crate::runtime::limits::DEFAULT_CALL_DEADLINE.as_secs(),
+                1..=300,
+            )?),
         };
         let driver_config = vars
             .iter()

@@ -96,17 +96,9 @@ pub struct OutboundHttp {
 const CACHE_ENTRIES: usize = 64;
 
 impl OutboundHttp {
-    pub fn new(
-        base_url: &str,
-        timeout: Duration,
-        credentials: Option<Arc<Credentials>>,
-    ) -> Result<OutboundHttp, String> {
-        OutboundHttp::with_limits(base_url, timeout, credentials, None, Tier::STARTER)
-    }
-
     /// `nonce_store` makes nonces strictly increase across processes and
     /// restarts; `tier` sizes the per-key REST call counter.
-    pub fn with_limits(
+    pub fn new(
         base_url: &str,
         timeout: Duration,
         credentials: Option<Arc<Credentials>>,
@@ -376,7 +368,14 @@ mod tests {
                 .unwrap(),
             )
         });
-        let http = OutboundHttp::new("http://127.0.0.1:9", Duration::from_secs(1), creds).unwrap();
+        let http = OutboundHttp::new(
+            "http://127.0.0.1:9",
+            Duration::from_secs(1),
+            creds,
+            None,
+            Tier::STARTER,
+        )
+        .unwrap();
         http.declare(
             signing,
             vec![
@@ -452,7 +451,14 @@ mod tests {
 
     #[test]
     fn an_undeclared_driver_can_send_nothing() {
-        let http = OutboundHttp::new("http://127.0.0.1:9", Duration::from_secs(1), None).unwrap();
+        let http = OutboundHttp::new(
+            "http://127.0.0.1:9",
+            Duration::from_secs(1),
+            None,
+            None,
+            Tier::STARTER,
+        )
+        .unwrap();
         denied(http.check(&request("/0/public/Ticker", false)));
     }
 

@@ -59,7 +59,7 @@ pub async fn load(settings: &Settings, db: &Database) -> Result<WasmDriver> {
         .api_url
         .clone()
         .unwrap_or_else(|| "https://api.kraken.com".to_owned());
-    let http = OutboundHttp::with_limits(
+    let http = OutboundHttp::new(
         &base_url,
         settings.http_timeout,
         settings.credentials.clone(),

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::exchange::ExchangeDriver;
 use crate::plugins;
 use crate::runtime::WasmDriver;
-use crate::service::Executor;
+use crate::service::{BuyRequest, Executor, SellRequest};
 use output::{balance_json, trade_json, trade_line, trades_table};
 
 #[derive(Debug, Parser)]
@@ -119,63 +119,57 @@ fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
 
-async fn dispatch(cli: &Cli) -> Result<i32> {
-    if let Command::Buy {
-        usd,
-        stop_loss,
-        take_profit,
-        symbol,
-    } = &cli.command
-    {
-        // Bad input fails before anything is opened, loaded or sent.
-        crate::service::BuyRequest::parse(
-            symbol,
-            usd,
-            stop_loss.as_deref(),
-            take_profit.as_deref(),
-        )?;
-    }
-    if let Command::Sell {
-        symbol,
-        amount,
-        trade_id,
-    } = &cli.command
-    {
-        crate::service::SellRequest::parse(symbol, Some(amount), trade_id.as_deref())?;
-    }
-    if let Command::Plugin { command } = &cli.command {
-        return plugin::execute(command, cli.json).await;
-    }
-    let executor = open().await?;
-    let code = match &cli.command {
+/// A trading command's input, validated before anything is opened, loaded
+/// or sent.
+enum Trade {
+    Buy(BuyRequest),
+    Sell(SellRequest, &'static str),
+}
+
+fn parse_trade(command: &Command) -> Result<Option<Trade>> {
+    Ok(Some(match command {
         Command::Buy {
             symbol,
             usd,
             stop_loss,
             take_profit,
-        } => {
-            let trade = executor
-                .execute_buy(symbol, usd, stop_loss.as_deref(), take_profit.as_deref())
-                .await?;
-            show_trade(cli, "bought", &trade);
-            0
-        }
+        } => Trade::Buy(BuyRequest::parse(
+            symbol,
+            usd,
+            stop_loss.as_deref(),
+            take_profit.as_deref(),
+        )?),
         Command::Sell {
             symbol,
             amount,
             trade_id,
-        } => {
-            let trade = executor
-                .execute_sell(symbol, Some(amount), trade_id.as_deref())
-                .await?;
-            show_trade(cli, "sold", &trade);
-            0
-        }
-        Command::Close { symbol } => {
-            let trade = executor.close(symbol).await?;
-            show_trade(cli, "closed", &trade);
-            0
-        }
+        } => Trade::Sell(
+            SellRequest::parse(symbol, Some(amount), trade_id.as_deref())?,
+            "sold",
+        ),
+        Command::Close { symbol } => Trade::Sell(SellRequest::parse(symbol, None, None)?, "closed"),
+        _ => return Ok(None),
+    }))
+}
+
+async fn dispatch(cli: &Cli) -> Result<i32> {
+    let trade = parse_trade(&cli.command)?;
+    if let Command::Plugin { command } = &cli.command {
+        return plugin::execute(command, cli.json).await;
+    }
+    let executor = open().await?;
+    if let Some(trade) = trade {
+        let (verb, record) = match trade {
+            Trade::Buy(request) => ("bought", executor.buy(&request).await?),
+            Trade::Sell(request, verb) => (verb, executor.sell(&request).await?),
+        };
+        show_trade(cli, verb, &record);
+        executor.database().close().await;
+        return Ok(0);
+    }
+    let code = match &cli.command {
+        // Handled above.
+        Command::Buy { .. } | Command::Sell { .. } | Command::Close { .. } => 0,
         Command::Positions => {
             show_trades(cli, &executor.positions().await?);
             0

@@ -166,15 +166,14 @@ impl<D: ExchangeDriver> Executor<D> {
         Ok(rules)
     }
 
-    /// Reads an accepted order's fill, waiting briefly for it to complete.
+    /// Reads an accepted order's fill, waiting briefly for it to complete;
+    /// the caller has already looked once, so each look here follows a pause.
     async fn await_fill(&self, order_id: &str) -> std::result::Result<OrderReport, DriverError> {
         let mut delay = FILL_POLL_START;
         let mut last_error = None;
-        for attempt in 0..FILL_POLLS {
-            if attempt > 0 {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(FILL_POLL_MAX);
-            }
+        for _ in 0..FILL_POLLS {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(FILL_POLL_MAX);
             match self.driver.query_order(order_id).await {
                 Ok(report) if report.state.is_terminal() => return Ok(report),
                 Ok(_) => last_error = None,
