@@ -3,11 +3,11 @@
 
 mod common;
 
+use fake_exchange::kraken as fake_kraken;
+
 mod bad_input;
 mod cli;
 mod concurrency;
-mod fake_kraken;
-mod fake_kraken_selftest;
 mod headless;
 mod kraken_live;
 mod lifecycle;

@@ -3,7 +3,7 @@
 //! `Env` over the host imports, and the export table. The logic lives in
 //! pure modules that unit tests run natively against an in-memory `Env`.
 
-wit_bindgen::generate!({ path: "../../wit", world: "driver" });
+wit_bindgen::generate!({ path: "../../wit/since_v0.1.0", world: "driver" });
 
 mod config;
 mod env;

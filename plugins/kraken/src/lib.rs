@@ -4,7 +4,7 @@
 //! natively against canned answers.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/since_v0.1.0",
     world: "driver",
     // Lets tests compare whole records.
     additional_derives: [PartialEq],

@@ -16,7 +16,7 @@
 //! `lying-negative`, `lying-absurd`, `lying-oversize`, `lying-exponent`.
 //! Only in `place-market-order`: `bad-order-id`.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "driver" });
+wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "driver" });
 
 use std::hint::black_box;
 

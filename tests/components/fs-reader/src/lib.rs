@@ -1,7 +1,7 @@
 //! `fs-reader`: a driver whose `ticker` reads /etc/passwd, so the component
 //! imports `wasi:filesystem/…`. The host must refuse to load it.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "driver" });
+wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "driver" });
 
 use exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::types::{

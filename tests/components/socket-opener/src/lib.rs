@@ -1,7 +1,7 @@
 //! `socket-opener`: a driver whose `ticker` opens a TCP connection, so the
 //! component imports `wasi:sockets/…`. The host must refuse to load it.
 
-wit_bindgen::generate!({ path: "../../../wit", world: "driver" });
+wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "driver" });
 
 use exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::types::{

@@ -4,7 +4,6 @@
 //! before any status line).
 
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +20,6 @@ pub(super) struct KillableListener(pub TcpListener);
 /// The connection a request came in on (handler side, via `ConnectInfo`).
 #[derive(Debug, Clone)]
 pub(super) struct Conn {
-    pub peer: SocketAddr,
     killed: Arc<AtomicBool>,
 }
 
@@ -49,14 +47,14 @@ impl Listener for KillableListener {
     async fn accept(&mut self) -> (KillableIo, Conn) {
         loop {
             match self.0.accept().await {
-                Ok((inner, peer)) => {
+                Ok((inner, _peer)) => {
                     let _ = inner.set_nodelay(true);
                     let killed = Arc::new(AtomicBool::new(false));
                     let io = KillableIo {
                         inner,
                         killed: killed.clone(),
                     };
-                    return (io, Conn { peer, killed });
+                    return (io, Conn { killed });
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
             }
@@ -64,8 +62,8 @@ impl Listener for KillableListener {
     }
 
     fn local_addr(&self) -> io::Result<Conn> {
+        self.0.local_addr()?;
         Ok(Conn {
-            peer: self.0.local_addr()?,
             killed: Arc::default(),
         })
     }

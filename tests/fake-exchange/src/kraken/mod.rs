@@ -16,7 +16,6 @@
 //! [`FakeKraken::set_ticker`] changes one, [`FakeKraken::remove_ticker`]
 //! removes one (a pair without a ticker answers `EQuery:Unknown asset pair`
 //! on Ticker and `EService:Unavailable` on AddOrder).
-#![allow(dead_code)]
 
 mod conn;
 mod market;

@@ -16,7 +16,6 @@ use super::state::{Account, State};
 pub(super) struct Order {
     pub txid: String,
     pub trade_id: String,
-    pub pair_id: String,
     pub altname: String,
     pub base: String,
     pub quote: String,
@@ -236,7 +235,6 @@ pub(super) fn add_order(
     let order = Order {
         txid: txid.clone(),
         trade_id,
-        pair_id: pair.id.clone(),
         altname: pair.altname.clone(),
         base: pair.base.clone(),
         quote: pair.quote.clone(),
@@ -297,7 +295,6 @@ pub(super) fn seed_open(
     st.account_mut(api_key).orders.push(Order {
         txid: txid.clone(),
         trade_id,
-        pair_id: pair.id.clone(),
         altname: pair.altname,
         base: pair.base,
         quote: pair.quote,

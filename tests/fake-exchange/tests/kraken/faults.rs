@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{ADD, Client, buy, d, error, result};
-use crate::fake_kraken::{FakeKraken, Fault};
+use fake_exchange::kraken::{FakeKraken, Fault};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_and_http_status_faults_apply_as_documented() {

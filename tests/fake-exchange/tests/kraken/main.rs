@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::fake_kraken::{FakeKraken, kraken_sign};
+use fake_exchange::kraken::{FakeKraken, kraken_sign};
 
 const ADD: &str = "/0/private/AddOrder";
 

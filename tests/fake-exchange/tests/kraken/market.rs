@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Client, buy, d, error, public, result, with};
-use crate::fake_kraken::FakeKraken;
+use fake_exchange::kraken::FakeKraken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_endpoints_answer_like_kraken() {

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{ADD, Client, buy, d, error, is_txid, result};
-use crate::fake_kraken::FakeKraken;
+use fake_exchange::kraken::FakeKraken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_market_order_fills_at_the_quote_with_the_exact_fee() {

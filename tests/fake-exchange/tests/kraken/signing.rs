@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::{ADD, Client, buy, d, error, http, result};
-use crate::fake_kraken::{FakeKraken, kraken_sign, verify_signature};
+use fake_exchange::kraken::{FakeKraken, kraken_sign, verify_signature};
 
 #[test]
 fn krakens_published_signing_vectors_verify() {
