@@ -86,14 +86,26 @@ impl<D: ExchangeDriver> ExchangeDriver for Timed<D> {
     async fn status(&self) -> DriverResult<ExchangeStatus> {
         self.time(self.inner.status()).await
     }
-    async fn place_market_order(&self, o: &MarketOrder) -> DriverResult<String> {
+    async fn tickers(&self, s: &[Symbol]) -> DriverResult<Vec<Ticker>> {
+        self.time(self.inner.tickers(s)).await
+    }
+    async fn place_market_order(
+        &self,
+        o: &MarketOrder,
+    ) -> Result<tradehost::exchange::Placement, tradehost::exchange::PlacementError> {
         self.time(self.inner.place_market_order(o)).await
     }
-    async fn query_order(&self, id: &str) -> DriverResult<OrderReport> {
-        self.time(self.inner.query_order(id)).await
+    async fn query_order(&self, l: &tradehost::exchange::OrderLookup) -> DriverResult<OrderReport> {
+        self.time(self.inner.query_order(l)).await
     }
-    async fn find_order(&self, id: &str) -> DriverResult<Option<OrderReport>> {
-        self.time(self.inner.find_order(id)).await
+    async fn find_order(
+        &self,
+        l: &tradehost::exchange::OrderLookup,
+    ) -> DriverResult<Option<OrderReport>> {
+        self.time(self.inner.find_order(l)).await
+    }
+    async fn server_time(&self) -> DriverResult<chrono::DateTime<chrono::Utc>> {
+        self.time(self.inner.server_time()).await
     }
 }
 
@@ -119,7 +131,7 @@ async fn sandbox(database_url: &str) -> (Database, WasmDriver) {
     let db = Database::connect(&settings.database_url)
         .await
         .expect("database");
-    let driver = tradehost::plugins::load(&settings, &db)
+    let driver = tradehost::app::load_driver(&settings, &db, tradehost::app::Keys::Attach)
         .await
         .expect("driver");
     (db, driver)

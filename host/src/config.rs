@@ -1,17 +1,20 @@
 //! Typed configuration from the environment (and `.env`, loaded by the
 //! binary), validated once at start. Every variable is documented in
-//! `.env.example`.
+//! `.env.example`. Credentials are only captured here (live mode only);
+//! which ones are required follows from the loaded driver's profile.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::credentials::Credentials;
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::error::{Error, Result};
-use crate::plugins;
-use crate::ratelimit::Tier;
+use crate::net::{NetSettings, PublicRate, Tier};
+use crate::plugins::{self, PluginChoice};
 use crate::runtime::LoadOptions;
 use crate::service::Policy;
 
@@ -19,61 +22,85 @@ pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
 pub const SANDBOX_VAR: &str = "KRAKEN_SANDBOX_MODE";
 pub const DATABASE_VAR: &str = "DATABASE_URL";
 pub const API_URL_VAR: &str = "KRAKEN_API_URL";
+pub const BINANCE_API_URL_VAR: &str = "BINANCE_API_URL";
+pub const BINANCE_TESTNET_VAR: &str = "BINANCE_TESTNET";
 pub const HTTP_TIMEOUT_VAR: &str = "TRADEHOST_HTTP_TIMEOUT_SECS";
 pub const RATE_TIER_VAR: &str = "KRAKEN_RATE_TIER";
+pub const PUBLIC_RATE_VAR: &str = "TRADEHOST_PUBLIC_RATE";
+pub const RATE_LIMITS_VAR: &str = "TRADEHOST_RATE_LIMITS";
 pub const ORDER_DEADLINE_VAR: &str = "TRADEHOST_ORDER_DEADLINE_SECS";
+pub const RECONCILE_GRACE_VAR: &str = "TRADEHOST_RECONCILE_GRACE_SECS";
+pub const MAX_SLIPPAGE_VAR: &str = "TRADEHOST_MAX_SLIPPAGE_BPS";
 pub const PLUGIN_SHA256_VAR: &str = "TRADEHOST_PLUGIN_SHA256";
 pub const CACHE_DIR_VAR: &str = "TRADEHOST_CACHE_DIR";
 pub const CALL_DEADLINE_VAR: &str = "TRADEHOST_DRIVER_CALL_SECS";
-pub const RECONCILE_GRACE_VAR: &str = "TRADEHOST_RECONCILE_GRACE_SECS";
 /// `TRADEHOST_DRIVER_PRICE_SOURCE=kraken` reaches the driver as `price-source`.
 pub const DRIVER_CONFIG_PREFIX: &str = "TRADEHOST_DRIVER_";
 
-/// Which driver to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PluginChoice {
-    /// One of the drivers built into the binary, by name.
-    Embedded(&'static str),
-    /// A `.wasm` component on disk.
-    Path(PathBuf),
-}
+/// Every variable that may hold a credential, for any profile.
+const CREDENTIAL_VARS: [&str; 4] = [
+    "KRAKEN_API_KEY",
+    "KRAKEN_PRIVATE_KEY",
+    "BINANCE_API_KEY",
+    "BINANCE_API_SECRET",
+];
 
-impl PluginChoice {
-    pub fn name(&self) -> String {
-        match self {
-            PluginChoice::Embedded(name) => (*name).to_owned(),
-            PluginChoice::Path(path) => path.display().to_string(),
-        }
-    }
-
-    /// The namespace of the driver's durable state: the exchange simulation
-    /// of a sandbox is shared by every process that runs the same driver.
-    pub fn state_namespace(&self) -> String {
-        match self {
-            PluginChoice::Embedded(name) => (*name).to_owned(),
-            PluginChoice::Path(path) => path
-                .file_stem()
-                .map(|s| s.to_string_lossy().replace('_', "-"))
-                .unwrap_or_else(|| "driver".to_owned()),
-        }
-    }
-}
+const BINANCE_TESTNET_URL: &str = "https://testnet.binance.vision";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub plugin: PluginChoice,
     pub sandbox_mode: bool,
     pub database_url: String,
-    /// Only present in live mode; never handed to a driver.
-    pub credentials: Option<Arc<Credentials>>,
-    pub api_url: Option<String>,
+    /// Captured in live mode only; never handed to a driver.
+    credentials: BTreeMap<&'static str, SecretString>,
+    /// Base URL overrides by profile name.
+    api_urls: BTreeMap<&'static str, String>,
     pub driver_config: BTreeMap<String, String>,
-    pub http_timeout: Duration,
-    /// Kraken REST counter of the account's verification tier.
-    pub rate_tier: Tier,
+    pub net: NetSettings,
     pub policy: Policy,
     /// How the driver is verified, cached and bounded.
     pub load: LoadOptions,
+}
+
+/// The variables, trimmed, empty ones absent.
+struct Vars(BTreeMap<String, String>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whole seconds from `range`, or `default`.
+    fn seconds(
+        &self,
+        var: &str,
+        default: Duration,
+        range: RangeInclusive<u64>,
+    ) -> Result<Duration> {
+        let Some(text) = self.get(var) else {
+            return Ok(default);
+        };
+        match text.parse::<u64>() {
+            Ok(secs) if range.contains(&secs) => Ok(Duration::from_secs(secs)),
+            _ => Err(Error::config(format!(
+                "{var} must be a whole number of seconds from {} to {}, got {text:?}",
+                range.start(),
+                range.end()
+            ))),
+        }
+    }
+
+    fn flag(&self, var: &str, default: bool) -> Result<bool> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(v) => parse_bool(&v)
+                .ok_or_else(|| Error::config(format!("{var} must be true or false, got {v:?}"))),
+        }
+    }
 }
 
 impl Settings {
@@ -82,150 +109,195 @@ impl Settings {
     }
 
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Settings> {
-        let vars: BTreeMap<String, String> = vars.into_iter().collect();
-        let get = |name: &str| {
-            vars.get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-
-        let sandbox_mode = match get(SANDBOX_VAR) {
-            None => true,
-            Some(v) => parse_bool(&v).ok_or_else(|| {
-                Error::config(format!("{SANDBOX_VAR} must be true or false, got {v:?}"))
-            })?,
-        };
-        let plugin = match get(PLUGIN_VAR) {
-            Some(value) => parse_plugin(&value)?,
-            None if sandbox_mode => PluginChoice::Embedded(plugins::SANDBOX),
-            None => PluginChoice::Embedded(plugins::LIVE),
-        };
-        if sandbox_mode && plugin == PluginChoice::Embedded(plugins::LIVE) {
-            return Err(Error::config(format!(
-                "{PLUGIN_VAR}={} is the live driver but {SANDBOX_VAR} is true; set {SANDBOX_VAR}=false to trade for real",
-                plugins::LIVE
-            )));
-        }
-        if !sandbox_mode && plugin == PluginChoice::Embedded(plugins::SANDBOX) {
-            return Err(Error::config(format!(
-                "{SANDBOX_VAR}=false asks for live trading but {PLUGIN_VAR} is the sandbox driver; choose one"
-            )));
-        }
-        // Credentials are read only for live trading: a sandbox never has them.
-        let credentials = if sandbox_mode {
-            None
-        } else {
-            Some(Arc::new(Credentials::from_values(
-                vars.get(crate::credentials::API_KEY_VAR).cloned(),
-                vars.get(crate::credentials::PRIVATE_KEY_VAR).cloned(),
-            )?))
-        };
-        let api_url = match get(API_URL_VAR) {
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => Some(url),
-            Some(url) => {
-                return Err(Error::config(format!(
-                    "{API_URL_VAR} must be an http:// or https:// URL, got {url:?}"
-                )));
-            }
-            None => None,
-        };
-        let http_timeout = match get(HTTP_TIMEOUT_VAR) {
-            None => Duration::from_secs(10),
-            Some(v) => match v.parse::<u64>() {
-                Ok(secs) if (1..=300).contains(&secs) => Duration::from_secs(secs),
-                _ => {
-                    return Err(Error::config(format!(
-                        "{HTTP_TIMEOUT_VAR} must be a whole number of seconds from 1 to 300, got {v:?}"
-                    )));
-                }
-            },
-        };
-        let rate_tier = match get(RATE_TIER_VAR) {
-            None => Tier::STARTER,
-            Some(v) => Tier::parse(&v)
-                .map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?,
-        };
-        let seconds =
-            |var: &str, default: u64, range: std::ops::RangeInclusive<u64>| -> Result<Duration> {
-                match get(var) {
-                    None => Ok(Duration::from_secs(default)),
-                    Some(v) => match v.parse::<u64>() {
-                        Ok(secs) if range.contains(&secs) => Ok(Duration::from_secs(secs)),
-                        _ => Err(Error::config(format!(
-                            "{var} must be a whole number of seconds from {} to {}, got {v:?}",
-                            range.start(),
-                            range.end()
-                        ))),
-                    },
-                }
-            };
-        // Kraken accepts a deadline 2 to 60 seconds ahead.
-        let defaults = Policy::default();
-        let policy = Policy {
-            order_deadline: seconds(
-                ORDER_DEADLINE_VAR,
-                defaults.order_deadline.as_secs(),
-                2..=60,
-            )?,
-            reconcile_grace: seconds(
-                RECONCILE_GRACE_VAR,
-                defaults.reconcile_grace.as_secs(),
-                0..=600,
-            )?,
-        };
-        let sha256_pin = match get(PLUGIN_SHA256_VAR) {
-            Some(pin) if pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                Some(pin.to_ascii_lowercase())
-            }
-            Some(pin) => {
-                return Err(Error::config(format!(
-                    "{PLUGIN_SHA256_VAR} must be 64 hex digits, got {pin:?}"
-                )));
-            }
-            None => None,
-        };
-        // The compiled-driver cache: explicit, or the user's cache directory.
-        let cache_dir = match get(CACHE_DIR_VAR).as_deref() {
-            Some("off") => None,
-            Some(dir) => Some(PathBuf::from(dir)),
-            None => get("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| get("HOME").map(|home| PathBuf::from(home).join(".cache")))
-                .map(|base| base.join("tradehost")),
-        };
-        let load = LoadOptions {
-            cache_dir,
-            sha256_pin,
-            call_deadline: Some(seconds(
-                CALL_DEADLINE_VAR,
-                crate::runtime::limits::DEFAULT_CALL_DEADLINE.as_secs(),
-                1..=300,
-            )?),
-        };
-        let driver_config = vars
-            .iter()
-            .filter_map(|(name, value)| {
-                let key = name.strip_prefix(DRIVER_CONFIG_PREFIX)?;
-                Some((
-                    key.to_ascii_lowercase().replace('_', "-"),
-                    value.trim().to_owned(),
-                ))
-            })
-            .filter(|(key, _)| !key.is_empty())
-            .collect();
+        let vars = Vars(vars.into_iter().collect());
+        let (plugin, sandbox_mode) = mode(&vars)?;
         Ok(Settings {
             plugin,
             sandbox_mode,
-            database_url: get(DATABASE_VAR).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            credentials,
-            api_url,
-            driver_config,
-            http_timeout,
-            rate_tier,
-            policy,
-            load,
+            database_url: vars
+                .get(DATABASE_VAR)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            credentials: if sandbox_mode {
+                BTreeMap::new()
+            } else {
+                credentials(&vars)
+            },
+            api_urls: api_urls(&vars)?,
+            driver_config: driver_config(&vars),
+            net: net(&vars)?,
+            policy: policy(&vars)?,
+            load: load(&vars)?,
         })
     }
+
+    /// A captured credential's value (live mode only).
+    pub fn credential(&self, var: &str) -> Option<String> {
+        use secrecy::ExposeSecret;
+        self.credentials
+            .get(var)
+            .map(|s| s.expose_secret().to_owned())
+    }
+
+    /// The operator's base URL for a profile, if set.
+    pub fn api_url(&self, profile: &str) -> Option<&str> {
+        self.api_urls.get(profile).map(String::as_str)
+    }
+
+    /// The same settings without any credential (e.g. to vet a driver).
+    pub fn without_credentials(mut self) -> Settings {
+        self.credentials.clear();
+        self
+    }
+}
+
+/// Sandbox or live, and which driver.
+fn mode(vars: &Vars) -> Result<(PluginChoice, bool)> {
+    let sandbox_mode = vars.flag(SANDBOX_VAR, true)?;
+    let plugin = match vars.get(PLUGIN_VAR) {
+        Some(value) => plugins::parse_choice(&value)
+            .map_err(|why| Error::config(format!("{PLUGIN_VAR}={value:?} is {why}")))?,
+        None if sandbox_mode => PluginChoice::Embedded(plugins::SANDBOX),
+        None => PluginChoice::Embedded(plugins::LIVE),
+    };
+    let embedded_live = matches!(plugin, PluginChoice::Embedded(name) if plugins::is_live(name));
+    if sandbox_mode && embedded_live {
+        return Err(Error::config(format!(
+            "{PLUGIN_VAR}={} is a live driver but {SANDBOX_VAR} is true; set {SANDBOX_VAR}=false to trade for real",
+            plugin.name()
+        )));
+    }
+    if !sandbox_mode && plugin == PluginChoice::Embedded(plugins::SANDBOX) {
+        return Err(Error::config(format!(
+            "{SANDBOX_VAR}=false asks for live trading but {PLUGIN_VAR} is the sandbox driver; choose one"
+        )));
+    }
+    Ok((plugin, sandbox_mode))
+}
+
+fn credentials(vars: &Vars) -> BTreeMap<&'static str, SecretString> {
+    CREDENTIAL_VARS
+        .iter()
+        .filter_map(|name| Some((*name, SecretString::from(vars.get(name)?))))
+        .collect()
+}
+
+fn url(var: &str, value: String) -> Result<String> {
+    if value.starts_with("http://") || value.starts_with("https://") {
+        Ok(value)
+    } else {
+        Err(Error::config(format!(
+            "{var} must be an http:// or https:// URL, got {value:?}"
+        )))
+    }
+}
+
+fn api_urls(vars: &Vars) -> Result<BTreeMap<&'static str, String>> {
+    let mut urls = BTreeMap::new();
+    if let Some(kraken) = vars.get(API_URL_VAR) {
+        let kraken = url(API_URL_VAR, kraken)?;
+        urls.insert("kraken", kraken.clone());
+        urls.insert("kraken-public", kraken);
+    }
+    let binance = match vars.get(BINANCE_API_URL_VAR) {
+        Some(value) => Some(url(BINANCE_API_URL_VAR, value)?),
+        None if vars.flag(BINANCE_TESTNET_VAR, false)? => Some(BINANCE_TESTNET_URL.to_owned()),
+        None => None,
+    };
+    if let Some(binance) = binance {
+        urls.insert("binance", binance);
+    }
+    Ok(urls)
+}
+
+fn driver_config(vars: &Vars) -> BTreeMap<String, String> {
+    vars.0
+        .iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix(DRIVER_CONFIG_PREFIX)?;
+            Some((
+                key.to_ascii_lowercase().replace('_', "-"),
+                value.trim().to_owned(),
+            ))
+        })
+        .filter(|(key, _)| !key.is_empty())
+        .collect()
+}
+
+fn net(vars: &Vars) -> Result<NetSettings> {
+    let limits = vars.flag(RATE_LIMITS_VAR, true)?;
+    let tier = match vars.get(RATE_TIER_VAR) {
+        None => Tier::STARTER,
+        Some(v) => {
+            Tier::parse(&v).map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?
+        }
+    };
+    let public = match vars.get(PUBLIC_RATE_VAR) {
+        None => PublicRate::DEFAULT,
+        Some(v) => PublicRate::parse(&v)
+            .map_err(|e| Error::config(format!("{PUBLIC_RATE_VAR}: {}", e.message)))?,
+    };
+    Ok(NetSettings {
+        timeout: vars.seconds(HTTP_TIMEOUT_VAR, Duration::from_secs(10), 1..=300)?,
+        private_tier: limits.then_some(tier),
+        public_rate: limits.then_some(public),
+    })
+}
+
+fn policy(vars: &Vars) -> Result<Policy> {
+    let defaults = Policy::default();
+    let max_slippage = match vars.get(MAX_SLIPPAGE_VAR) {
+        None => defaults.max_slippage,
+        Some(v) => match v.parse::<u32>() {
+            Ok(bps) if bps <= 5_000 => Decimal::new(i64::from(bps), 4),
+            _ => {
+                return Err(Error::config(format!(
+                    "{MAX_SLIPPAGE_VAR} must be basis points from 0 to 5000, got {v:?}"
+                )));
+            }
+        },
+    };
+    Ok(Policy {
+        // Kraken accepts a deadline 2 to 60 seconds ahead.
+        order_deadline: vars.seconds(ORDER_DEADLINE_VAR, defaults.order_deadline, 2..=60)?,
+        reconcile_grace: vars.seconds(RECONCILE_GRACE_VAR, defaults.reconcile_grace, 0..=600)?,
+        max_slippage,
+    })
+}
+
+fn load(vars: &Vars) -> Result<LoadOptions> {
+    let sha256_pin = match vars.get(PLUGIN_SHA256_VAR) {
+        Some(pin) if pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(pin.to_ascii_lowercase())
+        }
+        Some(pin) => {
+            return Err(Error::config(format!(
+                "{PLUGIN_SHA256_VAR} must be 64 hex digits, got {pin:?}"
+            )));
+        }
+        None => None,
+    };
+    // The compiled-driver cache: explicit, or the user's cache directory.
+    let cache_dir = match vars.get(CACHE_DIR_VAR).as_deref() {
+        Some("off") => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => vars
+            .get("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                vars.get("HOME")
+                    .map(|home| PathBuf::from(home).join(".cache"))
+            })
+            .map(|base| base.join("tradehost")),
+    };
+    Ok(LoadOptions {
+        cache_dir,
+        sha256_pin,
+        call_deadline: Some(vars.seconds(
+            CALL_DEADLINE_VAR,
+            crate::runtime::limits::DEFAULT_CALL_DEADLINE,
+            1..=300,
+        )?),
+    })
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -234,19 +306,6 @@ fn parse_bool(value: &str) -> Option<bool> {
         "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
-}
-
-fn parse_plugin(value: &str) -> Result<PluginChoice> {
-    if let Some(name) = plugins::embedded_names().find(|name| *name == value) {
-        return Ok(PluginChoice::Embedded(name));
-    }
-    if value.contains('/') || value.ends_with(".wasm") {
-        return Ok(PluginChoice::Path(PathBuf::from(value)));
-    }
-    Err(Error::config(format!(
-        "{PLUGIN_VAR}={value:?} is neither a built-in driver ({}) nor a path to a .wasm component",
-        plugins::embedded_names().collect::<Vec<_>>().join(", ")
-    )))
 }
 
 #[cfg(test)]
@@ -263,30 +322,31 @@ mod tests {
         assert!(s.sandbox_mode);
         assert_eq!(s.plugin, PluginChoice::Embedded(plugins::SANDBOX));
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
-        assert!(s.credentials.is_none());
+        assert!(s.credentials.is_empty());
+        assert!(s.net.private_tier.is_some() && s.net.public_rate.is_some());
     }
 
     #[test]
-    fn sandbox_never_reads_credentials() {
+    fn sandbox_never_captures_credentials() {
         let s = settings(&[("KRAKEN_API_KEY", "k"), ("KRAKEN_PRIVATE_KEY", "eA==")]).unwrap();
-        assert!(s.credentials.is_none());
+        assert!(s.credentials.is_empty());
+        assert_eq!(s.credential("KRAKEN_API_KEY"), None);
     }
 
     #[test]
-    fn live_mode_without_credentials_names_the_variable() {
-        let err = settings(&[(SANDBOX_VAR, "false"), (PLUGIN_VAR, "/x/driver.wasm")]).unwrap_err();
-        assert!(err.message.contains("KRAKEN_API_KEY"), "{}", err.message);
-        let err = settings(&[
+    fn live_mode_captures_credentials_for_the_profile_to_check() {
+        let s = settings(&[
             (SANDBOX_VAR, "false"),
-            (PLUGIN_VAR, "/x/driver.wasm"),
             ("KRAKEN_API_KEY", "k"),
+            ("BINANCE_API_SECRET", "s"),
+            ("SOMETHING_ELSE", "x"),
         ])
-        .unwrap_err();
-        assert!(
-            err.message.contains("KRAKEN_PRIVATE_KEY"),
-            "{}",
-            err.message
-        );
+        .unwrap();
+        assert_eq!(s.credential("KRAKEN_API_KEY").as_deref(), Some("k"));
+        assert_eq!(s.credential("BINANCE_API_SECRET").as_deref(), Some("s"));
+        assert_eq!(s.credential("SOMETHING_ELSE"), None);
+        assert!(!format!("{s:?}").contains("\"k\""), "Debug redacts them");
+        assert!(s.without_credentials().credentials.is_empty());
     }
 
     #[test]
@@ -309,16 +369,42 @@ mod tests {
     }
 
     #[test]
+    fn base_urls_by_profile() {
+        let s = settings(&[
+            (API_URL_VAR, "http://127.0.0.1:1"),
+            (BINANCE_TESTNET_VAR, "true"),
+        ])
+        .unwrap();
+        assert_eq!(s.api_url("kraken"), Some("http://127.0.0.1:1"));
+        assert_eq!(s.api_url("binance"), Some(BINANCE_TESTNET_URL));
+        assert_eq!(settings(&[]).unwrap().api_url("binance"), None);
+    }
+
+    #[test]
+    fn rate_limits_can_be_switched_off_for_a_fake() {
+        let s = settings(&[(RATE_LIMITS_VAR, "off")]).unwrap();
+        assert_eq!((s.net.private_tier, s.net.public_rate), (None, None));
+    }
+
+    #[test]
     fn rejects_bad_values() {
-        assert!(settings(&[(SANDBOX_VAR, "maybe")]).is_err());
-        assert!(settings(&[(PLUGIN_VAR, "binance")]).is_err());
-        assert!(settings(&[(API_URL_VAR, "ftp://x")]).is_err());
-        assert!(settings(&[(HTTP_TIMEOUT_VAR, "0")]).is_err());
-        assert!(settings(&[(ORDER_DEADLINE_VAR, "61")]).is_err());
-        assert!(settings(&[(ORDER_DEADLINE_VAR, "1")]).is_err());
-        assert!(settings(&[(RECONCILE_GRACE_VAR, "-1")]).is_err());
-        assert!(settings(&[(PLUGIN_SHA256_VAR, "abc")]).is_err());
-        assert!(settings(&[(CALL_DEADLINE_VAR, "0")]).is_err());
+        for bad in [
+            (SANDBOX_VAR, "maybe"),
+            (PLUGIN_VAR, "nonesuch"),
+            (API_URL_VAR, "ftp://x"),
+            (BINANCE_API_URL_VAR, "x"),
+            (HTTP_TIMEOUT_VAR, "0"),
+            (ORDER_DEADLINE_VAR, "61"),
+            (ORDER_DEADLINE_VAR, "1"),
+            (RECONCILE_GRACE_VAR, "-1"),
+            (PLUGIN_SHA256_VAR, "abc"),
+            (CALL_DEADLINE_VAR, "0"),
+            (MAX_SLIPPAGE_VAR, "5001"),
+            (PUBLIC_RATE_VAR, "fast"),
+            (RATE_LIMITS_VAR, "sometimes"),
+        ] {
+            assert!(settings(&[bad]).is_err(), "{bad:?}");
+        }
         assert!(
             settings(&[
                 (PLUGIN_VAR, plugins::SANDBOX),
@@ -337,6 +423,5 @@ mod tests {
             s.plugin,
             PluginChoice::Path(PathBuf::from("./target/my_driver.wasm"))
         );
-        assert_eq!(s.plugin.state_namespace(), "my-driver");
     }
 }

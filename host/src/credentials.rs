@@ -1,20 +1,29 @@
 //! Exchange credentials: read from the environment once, held as secrets
 //! that zeroize on drop and cannot be printed (their Debug is redacted).
-//! They are used in exactly one place: `signing`.
+//! Which variables are read follows from the profile of the loaded driver;
+//! the key material is used only by `net::signer`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 
 use crate::error::{Error, Result};
+use crate::profile::CredentialVars;
 
+/// Kraken's variables (kept as constants for messages and tests).
 pub const API_KEY_VAR: &str = "KRAKEN_API_KEY";
 pub const PRIVATE_KEY_VAR: &str = "KRAKEN_PRIVATE_KEY";
 
-/// A Kraken API key pair. The private key is kept decoded, ready for HMAC.
+const KRAKEN: CredentialVars = CredentialVars {
+    api_key: API_KEY_VAR,
+    secret: PRIVATE_KEY_VAR,
+    secret_is_base64: true,
+};
+
+/// An API key pair. The secret is kept decoded, ready for HMAC.
 pub struct Credentials {
     api_key: SecretString,
-    private_key: SecretBox<Vec<u8>>,
+    secret: SecretBox<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -24,25 +33,41 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Builds credentials from the two variables' values. Errors name the
-    /// variable to fix and never echo any part of its value.
+    /// Kraken credentials from the two variables' values.
     pub fn from_values(
         api_key: Option<String>,
         private_key: Option<String>,
     ) -> Result<Credentials> {
-        let api_key = required(API_KEY_VAR, api_key)?;
-        let private_key = required(PRIVATE_KEY_VAR, private_key)?;
-        let decoded = STANDARD.decode(private_key.expose_secret().trim().as_bytes()).map_err(|_| {
-            Error::config(format!("{PRIVATE_KEY_VAR} is not valid base64; paste the private key exactly as Kraken shows it"))
-        })?;
-        if decoded.is_empty() {
-            return Err(Error::config(format!(
-                "{PRIVATE_KEY_VAR} decodes to nothing"
-            )));
+        Credentials::for_profile(KRAKEN, api_key, private_key)
+    }
+
+    /// Credentials as a profile names them. Errors name the variable to fix
+    /// and never echo any part of its value.
+    pub fn for_profile(
+        vars: CredentialVars,
+        api_key: Option<String>,
+        secret: Option<String>,
+    ) -> Result<Credentials> {
+        let api_key = required(vars, vars.api_key, api_key)?;
+        let secret = required(vars, vars.secret, secret)?;
+        let bytes = if vars.secret_is_base64 {
+            STANDARD
+                .decode(secret.expose_secret().as_bytes())
+                .map_err(|_| {
+                    Error::config(format!(
+                        "{} is not valid base64; paste the key exactly as the exchange shows it",
+                        vars.secret
+                    ))
+                })?
+        } else {
+            secret.expose_secret().as_bytes().to_vec()
+        };
+        if bytes.is_empty() {
+            return Err(Error::config(format!("{} decodes to nothing", vars.secret)));
         }
         Ok(Credentials {
             api_key,
-            private_key: SecretBox::new(Box::new(decoded)),
+            secret: SecretBox::new(Box::new(bytes)),
         })
     }
 
@@ -58,17 +83,17 @@ impl Credentials {
         self.api_key.expose_secret()
     }
 
-    pub(crate) fn private_key(&self) -> &[u8] {
-        self.private_key.expose_secret()
+    pub(crate) fn secret(&self) -> &[u8] {
+        self.secret.expose_secret()
     }
 }
 
-fn required(var: &str, value: Option<String>) -> Result<SecretString> {
+fn required(vars: CredentialVars, var: &str, value: Option<String>) -> Result<SecretString> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(SecretString::from(v.trim().to_owned())),
         _ => Err(Error::config(format!(
-            "{var} is not set; live trading needs a Kraken API key (set {API_KEY_VAR} and {PRIVATE_KEY_VAR}, \
-             or set KRAKEN_SANDBOX_MODE=true)"
+            "{var} is not set; live trading with this driver needs {} and {} (or run the sandbox)",
+            vars.api_key, vars.secret
         ))),
     }
 }
@@ -104,5 +129,17 @@ mod tests {
         );
         let err = Credentials::from_values(Some("  ".into()), Some("eA==".into())).unwrap_err();
         assert!(err.message.contains(API_KEY_VAR));
+    }
+
+    #[test]
+    fn a_text_secret_is_kept_as_is() {
+        let vars = CredentialVars {
+            api_key: "X_KEY",
+            secret: "X_SECRET",
+            secret_is_base64: false,
+        };
+        let creds =
+            Credentials::for_profile(vars, Some("k".into()), Some("plain-secret".into())).unwrap();
+        assert_eq!(creds.secret(), b"plain-secret");
     }
 }

@@ -4,12 +4,13 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::Symbol;
 use crate::error::{Error, ErrorKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
     Buy,
     Sell,
@@ -22,12 +23,30 @@ impl Side {
             Side::Sell => "SELL",
         }
     }
+
+    /// The stored spelling back; anything else is not a side.
+    pub fn parse(text: &str) -> Option<Side> {
+        match text {
+            "BUY" => Some(Side::Buy),
+            "SELL" => Some(Side::Sell),
+            _ => None,
+        }
+    }
 }
 
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the host authenticates a driver's private requests; it also names
+/// the host's exchange profile (`crate::profile`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigningScheme {
     None,
     KrakenHmacSha512,
+    BinanceHmacSha256,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +82,7 @@ pub struct MarketRules {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticker {
+    pub symbol: Symbol,
     pub bid: Decimal,
     pub ask: Decimal,
     pub last: Decimal,
@@ -97,6 +117,14 @@ pub enum OrderAmount {
     Base(Decimal),
 }
 
+impl OrderAmount {
+    pub fn value(self) -> Decimal {
+        match self {
+            OrderAmount::Quote(amount) | OrderAmount::Base(amount) => amount,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketOrder {
     pub client_order_id: String,
@@ -104,7 +132,9 @@ pub struct MarketOrder {
     pub side: Side,
     pub amount: OrderAmount,
     /// The exchange must not execute the order after this.
-    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
+    pub deadline: Option<DateTime<Utc>>,
+    /// The price the pre-trade check read (ask for a buy, bid for a sell).
+    pub quote_price: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,19 +156,45 @@ impl OrderState {
     }
 }
 
+/// One fee charged on an order, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fee {
+    pub amount: Decimal,
+    pub currency: String,
+}
+
 /// What the exchange says about one order, already validated by the host
 /// (see `runtime::convert`): decimals parsed, never negative.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderReport {
     pub order_id: String,
     pub client_order_id: Option<String>,
+    pub symbol: Symbol,
     pub side: Side,
     pub state: OrderState,
     pub filled_size: Decimal,
     pub average_price: Decimal,
     pub cost: Decimal,
-    pub fee: Decimal,
-    pub fee_currency: String,
+    /// Every fee, summed per currency.
+    pub fees: Vec<Fee>,
+}
+
+/// What the host knows of an order it sent, to look it up again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLookup {
+    pub order_id: Option<String>,
+    pub client_order_id: String,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// An order the exchange accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub order_id: String,
+    /// The order's report, when the exchange answered with its fills.
+    pub fill: Option<OrderReport>,
 }
 
 /// Failures reported by a driver, one per WIT `driver-error` case.
@@ -164,7 +220,8 @@ pub enum DriverError {
     UnknownOutcome(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The driver itself failed: trap, limit, malformed answer, load error.
+    /// The driver itself failed: trap, limit, malformed answer, load error,
+    /// or a request the host refused to send for it.
     #[error("driver failure: {0}")]
     Plugin(String),
 }
@@ -186,9 +243,9 @@ impl DriverError {
         }
     }
 
-    /// For an order placement: does this answer prove the exchange did not
-    /// take the order? Only then may the position slot be freed.
-    /// A driver failure (trap, limit) mid-placement proves nothing.
+    /// For an order placement, on the driver's word alone: does this answer
+    /// prove the exchange did not take the order? A driver failure (trap,
+    /// limit) mid-placement proves nothing.
     pub fn proves_not_placed(&self) -> bool {
         !matches!(
             self,
@@ -203,6 +260,53 @@ impl From<DriverError> for Error {
     }
 }
 
+/// Whether an order whose placement failed can exist at the exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exposure {
+    /// Proven not placed: the slot may be freed.
+    NotPlaced,
+    /// It may have been placed; `order_id` when the exchange's answer
+    /// named it. The slot stays reserved until reconciliation settles it.
+    MayExist { order_id: Option<String> },
+}
+
+/// A failed order placement: what went wrong, and what the host knows of
+/// whether the order can exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct PlacementError {
+    pub error: DriverError,
+    pub exposure: Exposure,
+}
+
+impl PlacementError {
+    pub fn not_placed(error: DriverError) -> PlacementError {
+        PlacementError {
+            error,
+            exposure: Exposure::NotPlaced,
+        }
+    }
+
+    pub fn may_exist(error: DriverError, order_id: Option<String>) -> PlacementError {
+        PlacementError {
+            error,
+            exposure: Exposure::MayExist { order_id },
+        }
+    }
+}
+
+/// On the driver's word alone, as for an exchange the host cannot observe
+/// (a simulator) or a driver that is not a component.
+impl From<DriverError> for PlacementError {
+    fn from(error: DriverError) -> Self {
+        if error.proves_not_placed() {
+            PlacementError::not_placed(error)
+        } else {
+            PlacementError::may_exist(error, None)
+        }
+    }
+}
+
 pub type DriverResult<T> = Result<T, DriverError>;
 
 /// An exchange as the rest of the host sees it. Each call is independent:
@@ -214,18 +318,28 @@ pub trait ExchangeDriver: Send + Sync {
         symbol: &Symbol,
     ) -> impl Future<Output = DriverResult<MarketRules>> + Send;
     fn ticker(&self, symbol: &Symbol) -> impl Future<Output = DriverResult<Ticker>> + Send;
+    /// Tickers of several markets, in the order asked.
+    fn tickers(&self, symbols: &[Symbol])
+    -> impl Future<Output = DriverResult<Vec<Ticker>>> + Send;
     fn balances(&self) -> impl Future<Output = DriverResult<Vec<Balance>>> + Send;
     fn status(&self) -> impl Future<Output = DriverResult<ExchangeStatus>> + Send;
-    /// Places a market order. `Ok` is the exchange's acknowledgement only;
-    /// the fill is read with `query_order`.
+    /// Places a market order. `Ok` is the exchange's acknowledgement (with
+    /// the fill when the answer carried it); otherwise the fill is read
+    /// with `query_order`.
     fn place_market_order(
         &self,
         order: &MarketOrder,
-    ) -> impl Future<Output = DriverResult<String>> + Send;
-    fn query_order(&self, order_id: &str)
-    -> impl Future<Output = DriverResult<OrderReport>> + Send;
+    ) -> impl Future<Output = Result<Placement, PlacementError>> + Send;
+    /// The order by its exchange id (`lookup.order_id` is set).
+    fn query_order(
+        &self,
+        lookup: &OrderLookup,
+    ) -> impl Future<Output = DriverResult<OrderReport>> + Send;
+    /// The order by its client order id.
     fn find_order(
         &self,
-        client_order_id: &str,
+        lookup: &OrderLookup,
     ) -> impl Future<Output = DriverResult<Option<OrderReport>>> + Send;
+    /// The exchange's clock (the host's own for a simulator).
+    fn server_time(&self) -> impl Future<Output = DriverResult<DateTime<Utc>>> + Send;
 }

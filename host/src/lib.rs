@@ -3,10 +3,12 @@
 //! "at most one open position per asset".
 //!
 //! Layout: `exchange` is the seam (a trait); `runtime` implements it with
-//! wasm components; `outbound` + `signing` + `credentials` are the only code
-//! that touches the network and keys; `db` holds trades and the invariant;
-//! `service` is the order lifecycle; `cli` is the edge.
+//! wasm components; `profile` is what the host itself knows of each
+//! exchange's API, and `net` (with `credentials`) the only code that touches
+//! the network and keys; `db` holds trades and the invariant; `service` is
+//! the order lifecycle; `app` wires them; `cli` is the edge.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod conformance;
@@ -15,11 +17,11 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod exchange;
-pub mod outbound;
+pub mod net;
 pub mod plugins;
-pub mod ratelimit;
+pub mod profile;
 pub mod runtime;
 pub mod service;
-pub mod signing;
+pub mod text;
 
 pub use error::{Error, ErrorKind, Result};

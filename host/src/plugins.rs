@@ -1,77 +1,132 @@
-//! The drivers built into the binary, and loading the configured one.
+//! The drivers built into the binary, and how a deployment names a driver:
+//! a built-in name or a `.wasm` path. Loading and binding a driver is
+//! `app`'s job.
 
-use crate::config::{PluginChoice, Settings};
-use crate::db::{Database, DriverState};
+use std::borrow::Cow;
+use std::path::PathBuf;
+
 use crate::error::{Error, Result};
-use crate::outbound::OutboundHttp;
-use crate::runtime::{DriverServices, WasmDriver};
 
 pub const SANDBOX: &str = "kraken-sandbox";
 pub const LIVE: &str = "kraken";
 
 struct Embedded {
     name: &'static str,
+    /// Moves money: refused in sandbox mode.
+    live: bool,
     wasm: &'static [u8],
 }
 
 const EMBEDDED: [Embedded; 2] = [
     Embedded {
         name: SANDBOX,
+        live: false,
         wasm: include_bytes!(env!("TRADEHOST_WASM_KRAKEN_SANDBOX")),
     },
     Embedded {
         name: LIVE,
+        live: true,
         wasm: include_bytes!(env!("TRADEHOST_WASM_KRAKEN")),
     },
 ];
+
+/// Which driver to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginChoice {
+    /// One of the drivers built into the binary, by name.
+    Embedded(&'static str),
+    /// A `.wasm` component on disk.
+    Path(PathBuf),
+}
+
+impl PluginChoice {
+    pub fn name(&self) -> String {
+        match self {
+            PluginChoice::Embedded(name) => (*name).to_owned(),
+            PluginChoice::Path(path) => path.display().to_string(),
+        }
+    }
+
+    /// The namespace of the driver's durable state: a built-in driver's
+    /// name, or a component file's SHA-256 — never its file name, so a
+    /// file cannot pose as another driver to read or spoil its state.
+    pub fn state_namespace(&self, bytes: &[u8]) -> String {
+        match self {
+            PluginChoice::Embedded(name) => (*name).to_owned(),
+            PluginChoice::Path(_) => format!("sha256:{}", crate::runtime::cache::sha256_hex(bytes)),
+        }
+    }
+}
 
 pub fn embedded_names() -> impl Iterator<Item = &'static str> {
     EMBEDDED.iter().map(|e| e.name)
 }
 
+/// Whether a built-in driver trades for real.
+pub fn is_live(name: &str) -> bool {
+    EMBEDDED.iter().any(|e| e.name == name && e.live)
+}
+
+/// A built-in name or a path to a component; otherwise why not.
+pub fn parse_choice(value: &str) -> std::result::Result<PluginChoice, String> {
+    if let Some(name) = embedded_names().find(|name| *name == value) {
+        return Ok(PluginChoice::Embedded(name));
+    }
+    if value.contains('/') || value.ends_with(".wasm") {
+        return Ok(PluginChoice::Path(PathBuf::from(value)));
+    }
+    Err(format!(
+        "neither a built-in driver ({}) nor a path to a .wasm component",
+        embedded_names().collect::<Vec<_>>().join(", ")
+    ))
+}
+
 /// The component bytes of a driver choice.
-pub fn component_bytes(choice: &PluginChoice) -> Result<std::borrow::Cow<'static, [u8]>> {
+pub fn component_bytes(choice: &PluginChoice) -> Result<Cow<'static, [u8]>> {
     match choice {
         PluginChoice::Embedded(name) => EMBEDDED
             .iter()
             .find(|e| e.name == *name)
-            .map(|e| std::borrow::Cow::Borrowed(e.wasm))
+            .map(|e| Cow::Borrowed(e.wasm))
             .ok_or_else(|| {
                 Error::config(format!(
                     "the {name:?} driver is not built into this version of tradehost"
                 ))
             }),
-        PluginChoice::Path(path) => std::fs::read(path)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|e| {
-                Error::config(format!(
-                    "cannot read driver component {}: {e}",
-                    path.display()
-                ))
-            }),
+        PluginChoice::Path(path) => std::fs::read(path).map(Cow::Owned).map_err(|e| {
+            Error::config(format!(
+                "cannot read driver component {}: {e}",
+                path.display()
+            ))
+        }),
     }
 }
 
-/// Loads the configured driver, wired to the host's services.
-pub async fn load(settings: &Settings, db: &Database) -> Result<WasmDriver> {
-    let bytes = component_bytes(&settings.plugin)?;
-    let base_url = settings
-        .api_url
-        .clone()
-        .unwrap_or_else(|| "https://api.kraken.com".to_owned());
-    let http = OutboundHttp::new(
-        &base_url,
-        settings.http_timeout,
-        settings.credentials.clone(),
-        Some(db.clone()),
-        settings.rate_tier,
-    )
-    .map_err(Error::config)?;
-    let services = DriverServices {
-        name: settings.plugin.name(),
-        config: settings.driver_config.clone(),
-        http,
-        state: DriverState::new(db.clone(), settings.plugin.state_namespace()),
-    };
-    WasmDriver::load(&bytes, services, &settings.load).await
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_never_shares_a_built_in_drivers_state() {
+        let posing = PluginChoice::Path(PathBuf::from("/x/kraken-sandbox.wasm"));
+        let embedded = PluginChoice::Embedded(SANDBOX);
+        let bytes = component_bytes(&embedded).unwrap();
+        assert_eq!(embedded.state_namespace(&bytes), SANDBOX);
+        assert!(posing.state_namespace(&bytes).starts_with("sha256:"));
+        assert_ne!(
+            posing.state_namespace(&bytes),
+            posing.state_namespace(b"other")
+        );
+    }
+
+    #[test]
+    fn names_and_paths() {
+        assert_eq!(parse_choice(SANDBOX), Ok(PluginChoice::Embedded(SANDBOX)));
+        assert!(matches!(
+            parse_choice("./d.wasm"),
+            Ok(PluginChoice::Path(_))
+        ));
+        assert!(parse_choice("nonesuch").is_err());
+        assert!(is_live(LIVE) && !is_live(SANDBOX));
+    }
 }

@@ -110,8 +110,8 @@ async fn demo_flow_through_the_binary(backend: Backend) {
     assert_eq!(
         events,
         [
-            "RESERVED", "PLACED", "FILLED", "RESERVED", "PLACED", "FILLED", "RESERVED", "PLACED",
-            "FILLED"
+            "RESERVED", "PLACED", "FILLED", "DENIED", "RESERVED", "PLACED", "FILLED", "RESERVED",
+            "PLACED", "FILLED"
         ]
     );
     let all = last_json(&env.run(&["--json", "trades", "--history"]).stdout);
@@ -180,8 +180,21 @@ async fn a_component_path_works_like_the_embedded_name() {
     let trade = last_json(&out.stdout);
     assert_eq!(trade["exchange"], "kraken-sandbox");
     assert_eq!(trade["status"], "OPEN");
-    // Its simulated account is its own namespace.
-    assert_eq!(env.count("SELECT COUNT(*) FROM driver_state WHERE driver = 'third-party-driver' AND key LIKE 'order/%'").await, 1);
+    // Its simulated account is its own namespace, named by its SHA-256 —
+    // never by its file name, so it cannot pose as another driver.
+    let sha = tradehost::runtime::cache::sha256_hex(&std::fs::read(&copy).unwrap());
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) FROM driver_state WHERE driver = 'sha256:{sha}' AND key LIKE 'order/%'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM driver_state WHERE driver = 'kraken-sandbox'")
+            .await,
+        0
+    );
 
     let missing = env
         .command(&["--json", "positions"])

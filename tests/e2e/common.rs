@@ -110,7 +110,7 @@ impl TestEnv {
         let db = Database::connect(&settings.database_url)
             .await
             .expect("database");
-        let driver = tradehost::plugins::load(&settings, &db)
+        let driver = tradehost::app::load_driver(&settings, &db, tradehost::app::Keys::Attach)
             .await
             .expect("driver loads");
         Executor::new(db, driver).with_policy(settings.policy)
@@ -223,4 +223,45 @@ pub fn error_kind(output: &Output) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no error kind in {value}"))
         .to_owned()
+}
+
+/// A lookup of an order the way the host builds one.
+pub fn lookup(
+    symbol: &str,
+    order_id: Option<&str>,
+    client_order_id: &str,
+) -> tradehost::exchange::OrderLookup {
+    tradehost::exchange::OrderLookup {
+        order_id: order_id.map(str::to_owned),
+        client_order_id: client_order_id.to_owned(),
+        symbol: tradehost::domain::Symbol::parse(symbol).expect("symbol"),
+        side: tradehost::exchange::Side::Buy,
+        sent_at: chrono::Utc::now() - chrono::Duration::minutes(5),
+    }
+}
+
+/// The fee of a report in one currency (0 when none).
+pub fn fee_in(report: &tradehost::exchange::OrderReport, currency: &str) -> rust_decimal::Decimal {
+    report
+        .fees
+        .iter()
+        .filter(|f| f.currency == currency)
+        .map(|f| f.amount)
+        .sum()
+}
+
+impl TestEnv {
+    /// (side, exchange order id, client order id) of a trade's orders, oldest first.
+    pub async fn orders_of(&self, trade_id: &str) -> Vec<(String, Option<String>, String)> {
+        let pool = self.pool().await;
+        let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
+            "SELECT side, order_id, client_order_id FROM orders WHERE trade_id = $1 ORDER BY created_at",
+        )
+        .bind(trade_id)
+        .fetch_all(&pool)
+        .await
+        .expect("orders");
+        pool.close().await;
+        rows
+    }
 }

@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 use tradehost::ErrorKind;
-use tradehost::db::TradeStatus;
+use tradehost::domain::trade::TradeStatus;
 
 use crate::common::{Backend, TestEnv, error_kind, last_json};
 use crate::fake_kraken::{FakeKraken, Fault};

@@ -3,10 +3,10 @@
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use tradehost::ErrorKind;
-use tradehost::db::TradeStatus;
+use tradehost::domain::trade::TradeStatus;
 use tradehost::exchange::{ExchangeDriver, OrderState};
 
-use crate::common::{Backend, TestEnv};
+use crate::common::{Backend, TestEnv, fee_in, lookup};
 use crate::on_both_databases;
 
 fn d(s: &str) -> Decimal {
@@ -35,7 +35,11 @@ async fn buy_records_the_exchange_fill(backend: Backend) {
     assert_eq!(trade.asset, "SOL");
     let order_id = trade.order_id.clone().expect("order id recorded");
     // The row holds what the exchange reports for the order, not a quote.
-    let report = executor.driver().query_order(&order_id).await.unwrap();
+    let report = executor
+        .driver()
+        .query_order(&lookup("SOL/USD", Some(&order_id), &trade.client_order_id))
+        .await
+        .unwrap();
     assert_eq!(report.state, OrderState::Closed);
     assert_eq!(
         report.client_order_id.as_deref(),
@@ -43,7 +47,7 @@ async fn buy_records_the_exchange_fill(backend: Backend) {
     );
     assert_eq!(trade.entry_price, Some(report.average_price));
     assert_eq!(trade.size, Some(report.filled_size));
-    assert_eq!(trade.fees, report.fee);
+    assert_eq!(trade.fees, fee_in(&report, "USD"));
     assert_eq!(trade.stop_loss_price, Some(d("140")));
     assert_eq!(trade.take_profit_price, Some(d("200")));
     // A market buy fills at the ask, and never spends more than asked.
@@ -121,19 +125,14 @@ async fn partial_sell_then_close_realises_fee_inclusive_pnl(backend: Backend) {
     let mut proceeds = Decimal::ZERO;
     let mut fees = Decimal::ZERO;
     let mut cost = Decimal::ZERO;
-    for order in executor
-        .database()
-        .orders_for_trade(&closed.id)
-        .await
-        .unwrap()
-    {
+    for (side, order_id, client_order_id) in env.orders_of(&closed.id).await {
         let report = executor
             .driver()
-            .query_order(order.order_id.as_deref().unwrap())
+            .query_order(&lookup("SOL/USD", order_id.as_deref(), &client_order_id))
             .await
             .unwrap();
-        fees += report.fee;
-        if order.side == "BUY" {
+        fees += fee_in(&report, "USD");
+        if side == "BUY" {
             cost += report.cost
         } else {
             proceeds += report.cost
@@ -219,7 +218,7 @@ async fn lost_answer_keeps_the_slot_until_reconciled(backend: Backend) {
     assert_eq!(trade.status, TradeStatus::Open);
     let report = executor
         .driver()
-        .find_order(&trade.client_order_id)
+        .find_order(&lookup("SOL/USD", None, &trade.client_order_id))
         .await
         .unwrap()
         .expect("the exchange has the order");
@@ -247,14 +246,19 @@ async fn the_database_index_itself_refuses_a_second_position(backend: Backend) {
         symbol: format!("{asset}/USD"),
         asset: asset.to_owned(),
         exchange: "test".into(),
-        amount_usd: d("10"),
+        amount: d("10"),
+        quote_price: None,
         stop_loss_price: None,
         take_profit_price: None,
         now: chrono::Utc::now(),
         deadline: chrono::Utc::now() + chrono::Duration::seconds(30),
     };
-    let first = db.reserve_buy(&buy("SOL")).await.unwrap();
-    assert_eq!(first.status, TradeStatus::Pending);
+    let first = buy("SOL");
+    db.reserve_buy(&first).await.unwrap();
+    assert_eq!(
+        db.trade(&first.trade_id).await.unwrap().status,
+        TradeStatus::Pending
+    );
     let err = db.reserve_buy(&buy("SOL")).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::DuplicatePosition, "{err}");
     assert_eq!(
@@ -265,15 +269,14 @@ async fn the_database_index_itself_refuses_a_second_position(backend: Backend) {
     db.reserve_buy(&buy("ETH")).await.unwrap();
     // Once the first is proven rejected, the slot is free.
     let rejection = tradehost::Error::new(ErrorKind::OrderRejected, "test");
-    db.reject_order(
-        &first.id,
-        &first.client_order_id,
-        &rejection,
-        tradehost::db::EventKind::Rejected,
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    let settling = tradehost::db::Settling {
+        trade_id: &first.trade_id,
+        client_order_id: &first.client_order_id,
+        kind: tradehost::db::EventKind::Rejected,
+    };
+    db.reject_order(settling, &rejection, chrono::Utc::now())
+        .await
+        .unwrap();
     db.reserve_buy(&buy("SOL")).await.unwrap();
     assert_eq!(env.trades_with_status("PENDING").await, 2);
 }

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tradehost::ErrorKind;
-use tradehost::db::TradeStatus;
+use tradehost::domain::trade::TradeStatus;
 
 use crate::common::{Backend, TestEnv, error_kind, last_json};
 use crate::fake_kraken::{FakeKraken, Fault};
@@ -272,24 +272,36 @@ async fn a_host_killed_mid_order_recovers_it_on_restart(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_exchange_with_unsettled_orders_stops_trading() {
+async fn an_unreachable_exchange_with_unsettled_orders_stops_trading_that_asset() {
     let fake = FakeKraken::start().await;
     let env = env(Backend::Sqlite, &fake).await;
     fake.inject(Fault::StatusBeforeApply(502));
     let out = env.run(&["--json", "buy", "SOL/USD", "--usd", "100"]);
     assert_eq!(error_kind(&out), "unknown_outcome");
-    // The exchange goes away (nothing listens on port 9).
-    let out = env
-        .command(&["--json", "buy", "ETH/USD", "--usd", "100"])
-        .env("KRAKEN_API_URL", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
+    // The exchange goes away (nothing listens on port 9): the asset with an
+    // unsettled order cannot be traded until it is settled.
+    let unreachable = |args: &[&str]| {
+        env.command(args)
+            .env("KRAKEN_API_URL", "http://127.0.0.1:9")
+            .output()
+            .unwrap()
+    };
+    let out = unreachable(&["--json", "close", "SOL/USD"]);
     assert_eq!(error_kind(&out), "exchange_unavailable");
     let message = last_json(&out.stderr)["error"]["message"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(message.contains("refusing to trade"), "{message}");
+    assert!(message.contains("refusing to trade SOL"), "{message}");
+    // Another asset is refused only because the exchange is down, not
+    // because of SOL's order.
+    let out = unreachable(&["--json", "buy", "ETH/USD", "--usd", "100"]);
+    assert_eq!(error_kind(&out), "exchange_unavailable");
+    let message = last_json(&out.stderr)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!message.contains("SOL"), "{message}");
     assert_eq!(fake.add_order_attempts(), 1);
     assert_eq!(
         env.count("SELECT COUNT(*) FROM trades WHERE asset = 'ETH'")

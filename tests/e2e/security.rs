@@ -4,8 +4,8 @@
 //! never reaches a driver.
 
 use tradehost::ErrorKind;
-use tradehost::db::TradeStatus;
 use tradehost::domain::Symbol;
+use tradehost::domain::trade::TradeStatus;
 use tradehost::exchange::{DriverError, ExchangeDriver};
 
 use crate::common::{Backend, TestEnv, error_kind, last_json};

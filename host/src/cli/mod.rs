@@ -1,5 +1,6 @@
 //! The `tradehost` command line: the edge where configuration is read,
-//! errors become exit codes, and results are printed.
+//! errors become exit codes (and gain the advice a person needs), and
+//! results are printed.
 
 pub mod output;
 pub mod plugin;
@@ -7,18 +8,18 @@ pub mod run;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use tokio::io::BufReader;
 
+use crate::app;
 use crate::config::Settings;
-use crate::db::Database;
-use crate::error::{Error, Result};
-use crate::exchange::ExchangeDriver;
-use crate::plugins;
+use crate::domain::Currency;
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{ExchangeDriver, SigningScheme};
 use crate::runtime::WasmDriver;
-use crate::service::{BuyRequest, Executor, SellRequest};
-use output::{balance_json, trade_json, trade_line, trades_table};
+use crate::service::{BuyRequest, Executor, HandResolution, Resolution, SellRequest};
+use output::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,14 +35,26 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How much a buy spends: `--usd` for USD markets, or the market's quote
+/// currency with `--quote-amount`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Spend {
+    /// USD to spend on a /USD market, e.g. 100 or 250.50.
+    #[arg(long = "usd")]
+    usd: Option<String>,
+    /// Amount of the market's quote currency to spend (e.g. USDT for BTC/USDT).
+    #[arg(long = "quote-amount")]
+    quote_amount: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Market-buy SYMBOL for a USD amount and open a position.
+    /// Market-buy SYMBOL for an amount of its quote currency and open a position.
     Buy {
         symbol: String,
-        /// USD to spend, e.g. 100 or 250.50.
-        #[arg(long = "usd")]
-        usd: String,
+        #[command(flatten)]
+        spend: Spend,
         #[arg(long = "stop-loss")]
         stop_loss: Option<String>,
         #[arg(long = "take-profit")]
@@ -72,8 +85,26 @@ pub enum Command {
         #[arg(long = "trade-id", requires = "history")]
         trade_id: Option<String>,
     },
-    /// Settle orders whose outcome is unknown by asking the exchange.
-    Reconcile,
+    /// Settle orders whose outcome is unknown by asking the exchange; or
+    /// settle one by hand.
+    Reconcile {
+        /// Only this order (its client order id).
+        #[arg(long = "order")]
+        order: Option<String>,
+        /// With --order: read it from the exchange now and record what it says.
+        #[arg(
+            long = "filled-from-exchange",
+            requires = "order",
+            conflicts_with = "mark_not_executed"
+        )]
+        filled_from_exchange: bool,
+        /// With --order: declare it never executed (the exchange no longer knows it).
+        #[arg(long = "mark-not-executed", requires_all = ["order", "reason"])]
+        mark_not_executed: bool,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Inspect a driver, or run the conformance suite on it.
     Plugin {
         #[command(subcommand)]
@@ -95,245 +126,243 @@ pub const RUN_FAILED_EXIT: i32 = 20;
 
 /// Runs a parsed command; prints results and errors; returns the exit code.
 pub async fn execute(cli: Cli) -> i32 {
-    match dispatch(&cli).await {
+    let format = Format::of(cli.json);
+    match dispatch(&cli.command, format).await {
         Ok(code) => code,
         Err(err) => {
-            if cli.json {
-                eprintln!("{}", output::error_json(&err));
-            } else {
-                eprintln!("error [{}]: {}", err.kind, err.message);
-            }
+            let err = with_advice(err);
+            format.error(&err);
             err.kind.exit_code()
         }
     }
 }
 
+/// What a person can do about an error, added at the edge.
+fn with_advice(err: Error) -> Error {
+    let advice = match err.kind {
+        ErrorKind::DuplicatePosition => "; close it before opening another",
+        ErrorKind::Auth => "; check the exchange API key and secret",
+        _ => "",
+    };
+    Error::new(err.kind, format!("{}{advice}", err.message))
+}
+
 async fn open() -> Result<Executor<WasmDriver>> {
-    let settings = Settings::from_env()?;
-    let db = Database::connect(&settings.database_url).await?;
-    let driver = plugins::load(&settings, &db).await?;
-    Ok(Executor::new(db, driver).with_policy(settings.policy))
+    app::open(&Settings::from_env()?).await
 }
 
-fn print_json(value: &serde_json::Value) {
-    println!("{value}");
-}
-
-/// A trading command's input, validated before anything is opened, loaded
-/// or sent.
-enum Trade {
-    Buy(BuyRequest),
-    Sell(SellRequest, &'static str),
-}
-
-fn parse_trade(command: &Command) -> Result<Option<Trade>> {
-    Ok(Some(match command {
-        Command::Buy {
-            symbol,
-            usd,
-            stop_loss,
-            take_profit,
-        } => Trade::Buy(BuyRequest::parse(
-            symbol,
-            usd,
-            stop_loss.as_deref(),
-            take_profit.as_deref(),
-        )?),
-        Command::Sell {
-            symbol,
-            amount,
-            trade_id,
-        } => Trade::Sell(
-            SellRequest::parse(symbol, Some(amount), trade_id.as_deref())?,
-            "sold",
-        ),
-        Command::Close { symbol } => Trade::Sell(SellRequest::parse(symbol, None, None)?, "closed"),
-        _ => return Ok(None),
-    }))
-}
-
-async fn dispatch(cli: &Cli) -> Result<i32> {
-    let trade = parse_trade(&cli.command)?;
-    if let Command::Plugin { command } = &cli.command {
-        return plugin::execute(command, cli.json).await;
-    }
-    let executor = open().await?;
-    if let Some(trade) = trade {
-        let (verb, record) = match trade {
-            Trade::Buy(request) => ("bought", executor.buy(&request).await?),
-            Trade::Sell(request, verb) => (verb, executor.sell(&request).await?),
-        };
-        show_trade(cli, verb, &record);
-        executor.database().close().await;
-        return Ok(0);
-    }
-    let code = match &cli.command {
-        // Handled above.
-        Command::Buy { .. } | Command::Sell { .. } | Command::Close { .. } => 0,
+async fn dispatch(command: &Command, format: Format) -> Result<i32> {
+    match command {
+        Command::Buy { .. } | Command::Sell { .. } | Command::Close { .. } => {
+            trade(command, format).await
+        }
         Command::Positions => {
-            show_trades(cli, &executor.positions().await?);
-            0
+            let executor = open().await?;
+            format.trades(&executor.positions().await?);
+            done(executor, 0).await
         }
         Command::Trades {
             limit,
             history,
             trade_id,
+        } => trades(*limit, *history, trade_id.as_deref(), format).await,
+        Command::Reconcile {
+            order,
+            filled_from_exchange,
+            mark_not_executed,
+            reason,
         } => {
-            if !(1..=10_000).contains(limit) {
-                return Err(Error::invalid_input(format!(
-                    "--limit must be from 1 to 10000, got {limit}"
-                )));
-            }
-            if *history {
-                let events = executor
-                    .database()
-                    .events(trade_id.as_deref(), *limit)
-                    .await?;
-                if cli.json {
-                    print_json(&json!(
-                        events.iter().map(output::event_json).collect::<Vec<_>>()
-                    ));
-                } else {
-                    print!("{}", output::events_table(&events));
-                }
-            } else {
-                show_trades(cli, &executor.trades(*limit).await?);
-            }
-            0
-        }
-        Command::Plugin { .. } => 0,
-        Command::Reconcile => {
-            let reconciled = executor.reconcile().await?;
-            if cli.json {
-                print_json(
-                    &json!({ "reconciled": reconciled.iter().map(output::reconciled_json).collect::<Vec<_>>() }),
-                );
-            } else {
-                print!("{}", output::reconciled_text(&reconciled));
-            }
-            let open = reconciled
-                .iter()
-                .any(|r| matches!(r.resolution, crate::service::Resolution::StillUnknown(_)));
-            if open {
-                crate::error::ErrorKind::UnknownOutcome.exit_code()
-            } else {
-                0
-            }
-        }
-        Command::Balance { currency } => {
-            let mut balances = executor.balances().await?;
-            if let Some(currency) = currency {
-                let wanted = crate::domain::Symbol::parse(&format!("{currency}/XXX"))
-                    .map(|s| s.base().to_owned())
-                    .map_err(|_| {
-                        Error::invalid_input(format!("{currency:?} is not a currency code"))
-                    })?;
-                balances.retain(|b| b.currency == wanted);
-                if balances.is_empty() {
-                    return Err(Error::not_found(format!(
-                        "no {wanted} balance on the exchange"
-                    )));
-                }
-            }
-            if cli.json {
-                print_json(&json!(
-                    balances.iter().map(balance_json).collect::<Vec<_>>()
-                ));
-            } else {
-                for b in &balances {
-                    println!(
-                        "{:<6} total {:>20}  available {:>20}",
-                        b.currency,
-                        b.total.normalize(),
-                        b.available.normalize()
-                    );
-                }
-            }
-            0
-        }
-        Command::Check => check(cli, &executor).await?,
-        Command::Run { decisions } => {
-            let summary = match decisions {
-                Some(path) => {
-                    let file = tokio::fs::File::open(path).await.map_err(|e| {
-                        Error::invalid_input(format!("cannot open {}: {e}", path.display()))
-                    })?;
-                    run::run(&executor, BufReader::new(file), tokio::io::stdout()).await?
-                }
-                None => {
-                    run::run(
-                        &executor,
-                        BufReader::new(tokio::io::stdin()),
-                        tokio::io::stdout(),
-                    )
-                    .await?
-                }
+            let by_hand = match (order, filled_from_exchange, mark_not_executed) {
+                (None, _, _) => None,
+                (Some(id), _, true) => Some((
+                    id,
+                    HandResolution::NotExecuted {
+                        reason: reason.clone().unwrap_or_default(),
+                    },
+                )),
+                (Some(id), _, false) => Some((id, HandResolution::FromExchange)),
             };
-            if summary.failed > 0 {
-                RUN_FAILED_EXIT
-            } else {
-                0
-            }
+            reconcile(by_hand, format).await
         }
-    };
+        Command::Plugin { command } => plugin::execute(command, format).await,
+        Command::Balance { currency } => balance(currency.as_deref(), format).await,
+        Command::Check => check(format).await,
+        Command::Run { decisions } => run(decisions.as_deref(), format).await,
+    }
+}
+
+async fn done(executor: Executor<WasmDriver>, code: i32) -> Result<i32> {
     executor.database().close().await;
     Ok(code)
 }
 
-fn show_trade(cli: &Cli, verb: &str, trade: &crate::db::TradeRecord) {
-    if cli.json {
-        print_json(&trade_json(trade));
-    } else {
-        print!("{}", trade_line(verb, trade));
+/// A buy, sell or close: the input is validated before anything is opened,
+/// loaded or sent.
+async fn trade(command: &Command, format: Format) -> Result<i32> {
+    enum Decision {
+        Buy(BuyRequest),
+        Sell(SellRequest, &'static str),
     }
+    let decision = match command {
+        Command::Buy {
+            symbol,
+            spend,
+            stop_loss,
+            take_profit,
+        } => {
+            let (stop, target) = (stop_loss.as_deref(), take_profit.as_deref());
+            Decision::Buy(match (&spend.usd, &spend.quote_amount) {
+                (Some(usd), _) => BuyRequest::parse_usd(symbol, usd, stop, target)?,
+                (None, Some(amount)) => BuyRequest::parse(symbol, amount, stop, target)?,
+                (None, None) => return Err(Error::invalid_input("give --usd or --quote-amount")),
+            })
+        }
+        Command::Sell {
+            symbol,
+            amount,
+            trade_id,
+        } => Decision::Sell(
+            SellRequest::parse(symbol, Some(amount), trade_id.as_deref())?,
+            "sold",
+        ),
+        Command::Close { symbol } => {
+            Decision::Sell(SellRequest::parse(symbol, None, None)?, "closed")
+        }
+        _ => return Err(Error::invalid_input("not a trading command")),
+    };
+    let executor = open().await?;
+    let (verb, record) = match decision {
+        Decision::Buy(request) => ("bought", executor.buy(&request).await?),
+        Decision::Sell(request, verb) => (verb, executor.sell(&request).await?),
+    };
+    format.trade(verb, &record);
+    done(executor, 0).await
 }
 
-fn show_trades(cli: &Cli, trades: &[crate::db::TradeRecord]) {
-    if cli.json {
-        print_json(&json!(trades.iter().map(trade_json).collect::<Vec<_>>()));
-    } else {
-        print!("{}", trades_table(trades));
+async fn trades(limit: i64, history: bool, trade_id: Option<&str>, format: Format) -> Result<i32> {
+    if !(1..=10_000).contains(&limit) {
+        return Err(Error::invalid_input(format!(
+            "--limit must be from 1 to 10000, got {limit}"
+        )));
     }
+    let executor = open().await?;
+    if history {
+        format.events(&executor.history(trade_id, limit).await?);
+    } else {
+        format.trades(&executor.trades(limit).await?);
+    }
+    done(executor, 0).await
+}
+
+async fn reconcile(by_hand: Option<(&String, HandResolution)>, format: Format) -> Result<i32> {
+    let executor = open().await?;
+    let reconciled = match by_hand {
+        Some((id, how)) => vec![executor.resolve_by_hand(id, how).await?],
+        None => executor.reconcile().await?,
+    };
+    format.reconciled(&reconciled);
+    let open = reconciled.iter().any(|r| {
+        matches!(
+            r.resolution,
+            Resolution::StillUnknown(_) | Resolution::Failed(_)
+        )
+    });
+    let code = if open {
+        ErrorKind::UnknownOutcome.exit_code()
+    } else {
+        0
+    };
+    done(executor, code).await
+}
+
+async fn balance(currency: Option<&str>, format: Format) -> Result<i32> {
+    let wanted = currency.map(Currency::parse).transpose()?;
+    let executor = open().await?;
+    let mut balances = executor.balances().await?;
+    if let Some(wanted) = &wanted {
+        balances.retain(|b| b.currency == wanted.as_str());
+        if balances.is_empty() {
+            return Err(Error::not_found(format!(
+                "no {wanted} balance on the exchange"
+            )));
+        }
+    }
+    format.balances(&balances);
+    done(executor, 0).await
+}
+
+async fn run(decisions: Option<&std::path::Path>, _format: Format) -> Result<i32> {
+    let executor = open().await?;
+    let summary = match decisions {
+        Some(path) => {
+            let file = tokio::fs::File::open(path).await.map_err(|e| {
+                Error::invalid_input(format!("cannot open {}: {e}", path.display()))
+            })?;
+            run::run(&executor, BufReader::new(file), tokio::io::stdout()).await?
+        }
+        None => {
+            run::run(
+                &executor,
+                BufReader::new(tokio::io::stdin()),
+                tokio::io::stdout(),
+            )
+            .await?
+        }
+    };
+    let code = if summary.failed > 0 {
+        RUN_FAILED_EXIT
+    } else {
+        0
+    };
+    done(executor, code).await
 }
 
 /// Driver loaded (it did, to get here), exchange status, credentials.
-async fn check(cli: &Cli, executor: &Executor<WasmDriver>) -> Result<i32> {
+async fn check(format: Format) -> Result<i32> {
+    let executor = open().await?;
     let info = executor.driver().info().clone();
     let status = executor.status().await?;
     let credentials = match executor.balances().await {
-        Ok(_) if info.signing == crate::exchange::SigningScheme::None => "not required".to_owned(),
+        Ok(_) if info.signing == SigningScheme::None => "not required".to_owned(),
         Ok(_) => "accepted (funds can be queried)".to_owned(),
-        Err(err) if err.kind == crate::error::ErrorKind::Auth => {
+        Err(err) if err.kind == ErrorKind::Auth => {
+            let vars = executor.driver().credential_vars();
+            let names = vars.map_or_else(String::new, |v| {
+                format!(" ({} and {})", v.api_key, v.secret)
+            });
             return Err(Error::new(
                 err.kind,
                 format!(
-                    "{}; check {} and {}",
-                    err.message,
-                    crate::credentials::API_KEY_VAR,
-                    crate::credentials::PRIVATE_KEY_VAR
+                    "{}; the exchange refused the credentials{names}",
+                    err.message
                 ),
             ));
         }
         Err(err) => return Err(err),
     };
-    if cli.json {
-        print_json(&json!({
+    let state = format!("{:?}", status.state).to_lowercase();
+    format.value(
+        &json!({
             "driver": { "exchange_id": info.exchange_id, "version": info.driver_version },
-            "exchange_status": format!("{:?}", status.state).to_lowercase(),
+            "profile": executor.driver().profile_name(),
+            "exchange_status": state,
             "message": status.message,
             "credentials": credentials,
-        }));
-    } else {
-        println!("driver      {} {}", info.exchange_id, info.driver_version);
-        println!(
-            "exchange    {:?}{}",
-            status.state,
-            status
-                .message
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default()
-        );
-        println!("credentials {credentials}");
-    }
-    Ok(0)
+        }),
+        || {
+            format!(
+                "driver      {} {}\nprofile     {}\nexchange    {:?}{}\ncredentials {credentials}\n",
+                crate::text::printable(&info.exchange_id),
+                crate::text::printable(&info.driver_version),
+                executor.driver().profile_name().unwrap_or("-"),
+                status.state,
+                status
+                    .message
+                    .as_deref()
+                    .map(|m| format!(" ({})", crate::text::printable(m)))
+                    .unwrap_or_default()
+            )
+        },
+    );
+    done(executor, 0).await
 }

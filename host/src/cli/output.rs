@@ -1,20 +1,105 @@
 //! How results look: JSON for machines (decimals as strings), short tables
-//! for people.
+//! for people. This module owns the CLI's JSON shapes. Text that came from
+//! a driver or an exchange is shown with its control characters escaped.
 
 use serde_json::{Value, json};
 
-use crate::db::TradeRecord;
+use crate::db::Event;
+use crate::domain::amount::to_plain;
+use crate::domain::trade::TradeRecord;
 use crate::error::Error;
-use crate::exchange::Balance;
+use crate::exchange::{Balance, Fee};
+use crate::service::{Reconciled, Resolution};
+use crate::text::printable;
+
+/// `--json` or text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Text,
+}
+
+impl Format {
+    pub fn of(json: bool) -> Format {
+        if json { Format::Json } else { Format::Text }
+    }
+
+    /// Prints `value` as JSON, or `text()` for a person.
+    pub fn value(self, value: &Value, text: impl FnOnce() -> String) {
+        match self {
+            Format::Json => println!("{value}"),
+            Format::Text => print!("{}", text()),
+        }
+    }
+
+    pub fn error(self, error: &Error) {
+        match self {
+            Format::Json => eprintln!("{}", error_json(error)),
+            Format::Text => eprintln!("error [{}]: {}", error.kind, printable(&error.message)),
+        }
+    }
+
+    pub fn trade(self, verb: &str, trade: &TradeRecord) {
+        self.value(&trade_json(trade), || trade_line(verb, trade));
+    }
+
+    pub fn trades(self, trades: &[TradeRecord]) {
+        self.value(
+            &json!(trades.iter().map(trade_json).collect::<Vec<_>>()),
+            || trades_table(trades),
+        );
+    }
+
+    pub fn events(self, events: &[Event]) {
+        self.value(
+            &json!(events.iter().map(event_json).collect::<Vec<_>>()),
+            || events_table(events),
+        );
+    }
+
+    pub fn reconciled(self, reconciled: &[Reconciled]) {
+        self.value(
+            &json!({ "reconciled": reconciled.iter().map(reconciled_json).collect::<Vec<_>>() }),
+            || reconciled_text(reconciled),
+        );
+    }
+
+    pub fn balances(self, balances: &[Balance]) {
+        self.value(
+            &json!(balances.iter().map(balance_json).collect::<Vec<_>>()),
+            || {
+                balances
+                    .iter()
+                    .map(|b| {
+                        format!(
+                            "{:<6} total {:>20}  available {:>20}\n",
+                            printable(&b.currency),
+                            to_plain(b.total),
+                            to_plain(b.available)
+                        )
+                    })
+                    .collect()
+            },
+        );
+    }
+}
 
 fn dec(value: Option<rust_decimal::Decimal>) -> Value {
-    value.map_or(Value::Null, |d| Value::String(d.normalize().to_string()))
+    value.map_or(Value::Null, |d| Value::String(to_plain(d)))
 }
 
 fn time(value: Option<chrono::DateTime<chrono::Utc>>) -> Value {
     value.map_or(Value::Null, |t| {
         Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
     })
+}
+
+fn fees_json(fees: &[Fee]) -> Value {
+    json!(
+        fees.iter()
+            .map(|f| json!({ "amount": to_plain(f.amount), "currency": f.currency }))
+            .collect::<Vec<_>>()
+    )
 }
 
 /// A trade as the JSON contract describes it.
@@ -35,6 +120,8 @@ pub fn trade_json(trade: &TradeRecord) -> Value {
         "order_id": trade.order_id,
         "client_order_id": trade.client_order_id,
         "fees": dec(Some(trade.fees)),
+        "other_fees": fees_json(&trade.other_fees),
+        "dust": dec(trade.dust),
         "exchange": trade.exchange,
     })
 }
@@ -42,8 +129,8 @@ pub fn trade_json(trade: &TradeRecord) -> Value {
 pub fn balance_json(balance: &Balance) -> Value {
     json!({
         "currency": balance.currency,
-        "total": balance.total.normalize().to_string(),
-        "available": balance.available.normalize().to_string(),
+        "total": to_plain(balance.total),
+        "available": to_plain(balance.available),
     })
 }
 
@@ -52,11 +139,11 @@ pub fn error_json(error: &Error) -> Value {
 }
 
 fn cell(value: Option<rust_decimal::Decimal>) -> String {
-    value.map_or_else(|| "-".to_owned(), |d| d.normalize().to_string())
+    value.map_or_else(|| "-".to_owned(), to_plain)
 }
 
 /// A fixed-width table of trades for a terminal.
-pub fn trades_table(trades: &[TradeRecord]) -> String {
+fn trades_table(trades: &[TradeRecord]) -> String {
     if trades.is_empty() {
         return "no trades\n".to_owned();
     }
@@ -75,7 +162,7 @@ pub fn trades_table(trades: &[TradeRecord]) -> String {
                 cell(t.exit_price),
                 cell(t.pnl),
                 cell(Some(t.fees)),
-                t.order_id.clone().unwrap_or_else(|| "-".to_owned()),
+                printable(t.order_id.as_deref().unwrap_or("-")),
             ]
         })
         .collect();
@@ -102,69 +189,74 @@ pub fn trades_table(trades: &[TradeRecord]) -> String {
     out
 }
 
-pub fn trade_line(verb: &str, trade: &TradeRecord) -> String {
+fn trade_line(verb: &str, trade: &TradeRecord) -> String {
+    let price = if trade.exit_price.is_some() {
+        trade.exit_price
+    } else {
+        trade.entry_price
+    };
+    let dust = trade
+        .dust
+        .map(|d| format!(", {} {} left as dust", to_plain(d), trade.asset))
+        .unwrap_or_default();
     format!(
-        "{verb} {} {}: size {} at {} (order {}, fees {}{})\n",
+        "{verb} {} {}: size {} at {} (order {}, fees {}{}{dust})\ntrade id {}\n",
         trade.symbol,
         trade.status.as_str(),
         cell(trade.size),
-        cell(if trade.exit_price.is_some() {
-            trade.exit_price
-        } else {
-            trade.entry_price
-        }),
-        trade.order_id.as_deref().unwrap_or("-"),
-        trade.fees.normalize(),
+        cell(price),
+        printable(trade.order_id.as_deref().unwrap_or("-")),
+        to_plain(trade.fees),
         trade
             .pnl
-            .map(|p| format!(", pnl {}", p.normalize()))
+            .map(|p| format!(", pnl {}", to_plain(p)))
             .unwrap_or_default(),
-    ) + &format!("trade id {}\n", trade.id)
+        trade.id
+    )
 }
 
-pub fn event_json(event: &crate::db::Event) -> Value {
+fn event_json(event: &Event) -> Value {
     json!({
         "at": time(Some(event.at)),
-        "event": event.event,
+        "event": event.kind.as_str(),
         "trade_id": event.trade_id,
         "client_order_id": event.client_order_id,
         "order_id": event.order_id,
-        "side": event.side,
+        "side": event.side.map(|s| s.as_str()),
         "symbol": event.symbol,
         "outcome": event.outcome,
         "message": event.message,
     })
 }
 
-pub fn events_table(events: &[crate::db::Event]) -> String {
+fn events_table(events: &[Event]) -> String {
     if events.is_empty() {
         return "no events\n".to_owned();
     }
-    let mut out = String::new();
-    for e in events {
-        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
-        out.push_str(&format!(
-            "{}  {:<22} {:<5} {:<9} trade {}  client {}  order {}{}\n",
-            e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
-            e.event,
-            dash(&e.side),
-            dash(&e.symbol),
-            dash(&e.trade_id),
-            dash(&e.client_order_id),
-            dash(&e.order_id),
-            e.outcome
-                .as_ref()
-                .map(|o| format!("  [{o}] {}", dash(&e.message)))
-                .unwrap_or_default(),
-        ));
-    }
-    out
+    let dash = |v: &Option<String>| printable(v.as_deref().unwrap_or("-"));
+    events
+        .iter()
+        .map(|e| {
+            let detail = match (&e.outcome, &e.message) {
+                (Some(outcome), message) => format!("  [{outcome}] {}", dash(message)),
+                (None, Some(message)) => format!("  {}", printable(message)),
+                (None, None) => String::new(),
+            };
+            format!(
+                "{}  {:<22} {:<5} {:<9} trade {}  client {}  order {}{detail}\n",
+                e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+                e.kind.as_str(),
+                e.side.map_or("-", |s| s.as_str()),
+                dash(&e.symbol),
+                dash(&e.trade_id),
+                dash(&e.client_order_id),
+                dash(&e.order_id),
+            )
+        })
+        .collect()
 }
 
-fn resolution_parts(
-    resolution: &crate::service::Resolution,
-) -> (&'static str, String, Option<&TradeRecord>) {
-    use crate::service::Resolution;
+fn resolution_parts(resolution: &Resolution) -> (&'static str, String, Option<&TradeRecord>) {
     match resolution {
         Resolution::Filled(trade) => (
             "filled",
@@ -173,15 +265,20 @@ fn resolution_parts(
         ),
         Resolution::NotPlaced(why) => ("not_placed", why.clone(), None),
         Resolution::StillUnknown(why) => ("still_unknown", why.clone(), None),
+        Resolution::Failed(error) => (
+            "failed",
+            format!("[{}] {}", error.kind, error.message),
+            None,
+        ),
     }
 }
 
-pub fn reconciled_json(r: &crate::service::Reconciled) -> Value {
+fn reconciled_json(r: &Reconciled) -> Value {
     let (outcome, detail, trade) = resolution_parts(&r.resolution);
     json!({
         "trade_id": r.trade_id,
         "client_order_id": r.client_order_id,
-        "side": r.side,
+        "side": r.side.as_str(),
         "symbol": r.symbol,
         "outcome": outcome,
         "detail": detail,
@@ -189,7 +286,7 @@ pub fn reconciled_json(r: &crate::service::Reconciled) -> Value {
     })
 }
 
-pub fn reconciled_text(reconciled: &[crate::service::Reconciled]) -> String {
+fn reconciled_text(reconciled: &[Reconciled]) -> String {
     if reconciled.is_empty() {
         return "nothing to reconcile\n".to_owned();
     }
@@ -198,9 +295,27 @@ pub fn reconciled_text(reconciled: &[crate::service::Reconciled]) -> String {
         .map(|r| {
             let (outcome, detail, _) = resolution_parts(&r.resolution);
             format!(
-                "{} {} {} (client order id {}): {outcome} — {detail}\n",
-                r.side, r.symbol, r.trade_id, r.client_order_id
+                "{} {} {} (client order id {}): {outcome} — {}\n",
+                r.side,
+                r.symbol,
+                r.trade_id,
+                r.client_order_id,
+                printable(&detail)
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_text_cannot_forge_a_line() {
+        let event = Event::new(crate::db::EventKind::Rejected, chrono::Utc::now())
+            .note("fine\n\u{1b}[1A\u{1b}[2Kok   all checks passed");
+        let table = events_table(&[event]);
+        assert_eq!(table.lines().count(), 1, "{table}");
+        assert!(!table.contains('\u{1b}'), "{table}");
+    }
 }

@@ -20,6 +20,8 @@ struct Decision {
     symbol: String,
     action: String,
     amount_usd: Option<Box<RawValue>>,
+    /// An amount of the market's quote currency (any market).
+    amount_quote: Option<Box<RawValue>>,
     stop_loss_price: Option<Box<RawValue>>,
     take_profit_price: Option<Box<RawValue>>,
     /// Base amount to sell; the whole position when absent.
@@ -61,14 +63,29 @@ async fn decide<D: ExchangeDriver>(executor: &Executor<D>, line: &str) -> Result
     let outcome = match decision.action.trim().to_ascii_uppercase().as_str() {
         "HOLD" => Outcome::Held,
         "BUY" => {
-            let amount = decimal_text("amount_usd", &decision.amount_usd)?
-                .ok_or_else(|| Error::invalid_input("a BUY needs amount_usd"))?;
-            let request = BuyRequest::parse(
-                &decision.symbol,
-                &amount,
-                decimal_text("stop_loss_price", &decision.stop_loss_price)?.as_deref(),
-                decimal_text("take_profit_price", &decision.take_profit_price)?.as_deref(),
-            )?;
+            let stop = decimal_text("stop_loss_price", &decision.stop_loss_price)?;
+            let target = decimal_text("take_profit_price", &decision.take_profit_price)?;
+            let usd = decimal_text("amount_usd", &decision.amount_usd)?;
+            let quote = decimal_text("amount_quote", &decision.amount_quote)?;
+            let request = match (usd, quote) {
+                (Some(usd), None) => BuyRequest::parse_usd(
+                    &decision.symbol,
+                    &usd,
+                    stop.as_deref(),
+                    target.as_deref(),
+                )?,
+                (None, Some(amount)) => BuyRequest::parse(
+                    &decision.symbol,
+                    &amount,
+                    stop.as_deref(),
+                    target.as_deref(),
+                )?,
+                _ => {
+                    return Err(Error::invalid_input(
+                        "a BUY needs exactly one of amount_usd and amount_quote",
+                    ));
+                }
+            };
             match executor.buy(&request).await {
                 Ok(trade) => Outcome::Executed(trade_json(&trade)),
                 // As the scheduler always has: a BUY on an open position is skipped.

@@ -1,12 +1,14 @@
-//! The audit trail: one row per order attempt and state change, only ever
-//! inserted. Written in the same transaction as the change it records.
+//! The audit trail: one row per order attempt, state change and refusal,
+//! only ever inserted. Written in the same transaction as the change it
+//! records, and only when a change happened.
 
 use chrono::{DateTime, Utc};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use super::records::format_time;
+use super::records::{corrupt, format_time, opt_text, text, time};
 use super::{Database, db_error};
 use crate::error::Result;
+use crate::exchange::Side;
 
 /// What happened to an order (or a decision that never became one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +18,7 @@ pub enum EventKind {
     /// The exchange acknowledged the order with its id.
     Placed,
     Filled,
-    /// The exchange refused the order; proven not placed.
+    /// The exchange refused the order, or the host refused to send it.
     Rejected,
     /// Sent, answer unknown: the slot stays reserved.
     Unknown,
@@ -24,11 +26,28 @@ pub enum EventKind {
     ReconciledFilled,
     /// Reconciliation proved the order never executed (absent after its deadline).
     ReconciledNotPlaced,
+    /// An operator declared, with a reason, that the order never executed.
+    MarkedNotExecuted,
     /// Refused by the host before anything was written or sent.
     Denied,
+    /// A stop-loss or take-profit was set or moved.
+    StopsUpdated,
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 10] = [
+        EventKind::Reserved,
+        EventKind::Placed,
+        EventKind::Filled,
+        EventKind::Rejected,
+        EventKind::Unknown,
+        EventKind::ReconciledFilled,
+        EventKind::ReconciledNotPlaced,
+        EventKind::MarkedNotExecuted,
+        EventKind::Denied,
+        EventKind::StopsUpdated,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Reserved => "RESERVED",
@@ -38,8 +57,14 @@ impl EventKind {
             EventKind::Unknown => "UNKNOWN",
             EventKind::ReconciledFilled => "RECONCILED_FILLED",
             EventKind::ReconciledNotPlaced => "RECONCILED_NOT_PLACED",
+            EventKind::MarkedNotExecuted => "MARKED_NOT_EXECUTED",
             EventKind::Denied => "DENIED",
+            EventKind::StopsUpdated => "STOPS_UPDATED",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -49,9 +74,10 @@ pub struct Event {
     pub trade_id: Option<String>,
     pub client_order_id: Option<String>,
     pub order_id: Option<String>,
-    pub side: Option<String>,
+    pub side: Option<Side>,
     pub symbol: Option<String>,
-    pub event: String,
+    pub kind: EventKind,
+    /// The error kind (e.g. `unknown_outcome`), when the event is a failure.
     pub outcome: Option<String>,
     pub message: Option<String>,
 }
@@ -65,7 +91,7 @@ impl Event {
             order_id: None,
             side: None,
             symbol: None,
-            event: kind.as_str().to_owned(),
+            kind,
             outcome: None,
             message: None,
         }
@@ -82,8 +108,8 @@ impl Event {
         self
     }
 
-    pub fn what(mut self, side: &str, symbol: &str) -> Event {
-        self.side = Some(side.to_owned());
+    pub fn what(mut self, side: Side, symbol: &str) -> Event {
+        self.side = Some(side);
         self.symbol = Some(symbol.to_owned());
         self
     }
@@ -91,6 +117,11 @@ impl Event {
     pub fn failure(mut self, error: &crate::error::Error) -> Event {
         self.outcome = Some(error.kind.as_str().to_owned());
         self.message = Some(error.message.clone());
+        self
+    }
+
+    pub fn note(mut self, message: impl Into<String>) -> Event {
+        self.message = Some(message.into());
         self
     }
 }
@@ -105,15 +136,34 @@ pub(crate) async fn insert(conn: &mut AnyConnection, event: &Event) -> Result<()
     .bind(&event.trade_id)
     .bind(&event.client_order_id)
     .bind(&event.order_id)
-    .bind(&event.side)
+    .bind(event.side.map(Side::as_str))
     .bind(&event.symbol)
-    .bind(&event.event)
+    .bind(event.kind.as_str())
     .bind(&event.outcome)
     .bind(&event.message)
     .execute(conn)
     .await
     .map_err(|e| db_error("cannot append to the audit trail", e))?;
     Ok(())
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<Event> {
+    let kind = text(row, "event")?;
+    let side = opt_text(row, "side")?;
+    Ok(Event {
+        at: time(&text(row, "at")?)?,
+        trade_id: opt_text(row, "trade_id")?,
+        client_order_id: opt_text(row, "client_order_id")?,
+        order_id: opt_text(row, "order_id")?,
+        side: side
+            .as_deref()
+            .map(|s| Side::parse(s).ok_or_else(|| corrupt(format!("event side {s:?}"))))
+            .transpose()?,
+        symbol: opt_text(row, "symbol")?,
+        kind: EventKind::parse(&kind).ok_or_else(|| corrupt(format!("event kind {kind:?}")))?,
+        outcome: opt_text(row, "outcome")?,
+        message: opt_text(row, "message")?,
+    })
 }
 
 impl Database {
@@ -141,24 +191,6 @@ impl Database {
         .fetch_all(self.pool())
         .await
         .map_err(|e| db_error("cannot read the audit trail", e))?;
-        rows.iter()
-            .map(|row| {
-                let text = |c: &str| row.try_get::<Option<String>, _>(c).ok().flatten();
-                Ok(Event {
-                    at: text("at")
-                        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                        .map(|t| t.with_timezone(&Utc))
-                        .unwrap_or_default(),
-                    trade_id: text("trade_id"),
-                    client_order_id: text("client_order_id"),
-                    order_id: text("order_id"),
-                    side: text("side"),
-                    symbol: text("symbol"),
-                    event: text("event").unwrap_or_default(),
-                    outcome: text("outcome"),
-                    message: text("message"),
-                })
-            })
-            .collect()
+        rows.iter().map(from_row).collect()
     }
 }

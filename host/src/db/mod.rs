@@ -18,8 +18,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub use driver_state::DriverState;
 pub use events::{Event, EventKind};
-pub use records::{OrderRecord, OrderStatus, TradeRecord, TradeStatus};
-pub use trades::{EntryValues, FillUpdate, NewBuy, SellClaim, SellResult};
+pub use trades::{NewBuy, NewSell, Settling};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
@@ -32,11 +31,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://tradehost.db";
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
-    backend: Backend,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+enum Backend {
     Sqlite,
     Postgres,
 }
@@ -55,6 +53,9 @@ impl Database {
                 url.split(':').next().unwrap_or_default()
             )));
         };
+        let lock_path = (backend == Backend::Sqlite)
+            .then(|| sqlite_path(url))
+            .flatten();
         let url = match backend {
             // Create the file on first use.
             Backend::Sqlite if !url.contains("mode=") => {
@@ -73,7 +74,9 @@ impl Database {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA busy_timeout = 30000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // A reservation must survive a power cut after its order
+                    // was sent: every commit reaches the disk.
+                    conn.execute("PRAGMA synchronous = FULL").await?;
                     Ok(())
                 })
             });
@@ -84,17 +87,20 @@ impl Database {
                 format!("cannot open the trade database: {}", redact_url_error(&e)),
             )
         })?;
+        // Any number of hosts may start at once on a new database: SQLite
+        // migrations are serialized by a lock file beside the database;
+        // sqlx serializes Postgres's with an advisory lock.
+        let _lock = match &lock_path {
+            Some(path) => Some(migration_lock(path).await?),
+            None => None,
+        };
         MIGRATOR.run(&pool).await.map_err(|e| {
             Error::new(
                 ErrorKind::Database,
                 format!("cannot migrate the trade database: {e}"),
             )
         })?;
-        Ok(Database { pool, backend })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
+        Ok(Database { pool })
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -104,6 +110,44 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file of a `sqlite:` URL, unless it is in memory.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// An exclusive lock on `<database>.migrate-lock`, released when dropped.
+async fn migration_lock(database: &std::path::Path) -> Result<std::fs::File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::Database,
+            format!("cannot lock the migrations: {e}"),
+        )
+    })?
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::Database,
+            format!("cannot lock the migrations: {e}"),
+        )
+    })
 }
 
 /// A database error message never echoes the URL (it may carry a password).

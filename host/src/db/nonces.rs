@@ -1,8 +1,12 @@
 //! Nonces that strictly increase per API key across every process and
 //! host sharing the database: one atomic upsert hands out the next one.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use super::{Database, db_error};
 use crate::error::Result;
+use crate::net::NonceStore;
 
 impl Database {
     /// Returns a nonce for `key_id` greater than any handed out before:
@@ -22,5 +26,19 @@ impl Database {
         .await
         .map_err(|e| db_error("cannot reserve a nonce", e))?;
         Ok(u64::try_from(nonce).unwrap_or(0))
+    }
+}
+
+impl NonceStore for Database {
+    fn next_nonce<'a>(
+        &'a self,
+        key_id: &'a str,
+        candidate: u64,
+    ) -> Pin<Box<dyn Future<Output = std::result::Result<u64, String>> + Send + 'a>> {
+        Box::pin(async move {
+            Database::next_nonce(self, key_id, candidate)
+                .await
+                .map_err(|e| e.message)
+        })
     }
 }

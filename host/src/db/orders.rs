@@ -1,15 +1,19 @@
 //! Order rows: what was sent, what the exchange answered, what is still
-//! unknown. Each change writes its audit event in the same transaction.
+//! unknown. Each change writes its audit event in the same transaction —
+//! and only when the change happened.
 
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::events::{self, Event, EventKind};
-use super::records::{ORDER_COLUMNS, format_time};
-use super::{Database, OrderRecord, OrderStatus, TradeRecord, db_error};
-use crate::error::{Error, ErrorKind, Result};
+use super::records::{self, ORDER_COLUMNS, format_time};
+use super::trades::Settling;
+use super::{Database, db_error};
+use crate::domain::trade::OrderRecord;
+use crate::error::{Error, Result};
 
 impl Database {
+    /// The exchange acknowledged the order with its id.
     pub async fn mark_order_placed(
         &self,
         trade_id: &str,
@@ -18,7 +22,7 @@ impl Database {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        let placed = sqlx::query(
             "UPDATE orders SET status = 'PLACED', order_id = $2, updated_at = $3 \
              WHERE client_order_id = $1 AND status IN ('PENDING', 'UNKNOWN')",
         )
@@ -28,48 +32,57 @@ impl Database {
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the order id", e))?;
-        let placed = Event::new(EventKind::Placed, now).order(trade_id, client_order_id);
-        events::insert(&mut tx, &placed.exchange_id(Some(order_id))).await?;
+        if placed.rows_affected() == 1 {
+            let event = Event::new(EventKind::Placed, now).order(trade_id, client_order_id);
+            events::insert(&mut tx, &event.exchange_id(Some(order_id))).await?;
+        }
         tx.commit()
             .await
             .map_err(|e| db_error("cannot record the order id", e))
     }
 
-    /// The order may or may not exist at the exchange: keep the slot reserved.
+    /// The order may or may not exist at the exchange: keep the slot
+    /// reserved. `order_id`, when the exchange's answer named it, is kept
+    /// for reconciliation.
     pub async fn mark_order_unknown(
         &self,
         trade_id: &str,
         client_order_id: &str,
         error: &Error,
+        order_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE orders SET status = 'UNKNOWN', error_kind = $2, error_message = $3, updated_at = $4 \
-             WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED', 'UNKNOWN')",
+        let changed = sqlx::query(
+            "UPDATE orders SET status = 'UNKNOWN', error_kind = $2, error_message = $3, updated_at = $4, \
+             order_id = COALESCE($5, order_id) WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED')",
         )
         .bind(client_order_id)
         .bind(error.kind.as_str())
         .bind(&error.message)
         .bind(format_time(now))
+        .bind(order_id)
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the unknown outcome", e))?;
-        let unknown = Event::new(EventKind::Unknown, now).order(trade_id, client_order_id);
-        events::insert(&mut tx, &unknown.failure(error)).await?;
+        if changed.rows_affected() == 1 {
+            let unknown = Event::new(EventKind::Unknown, now)
+                .order(trade_id, client_order_id)
+                .exchange_id(order_id);
+            events::insert(&mut tx, &unknown.failure(error)).await?;
+        }
         tx.commit()
             .await
             .map_err(|e| db_error("cannot record the unknown outcome", e))
     }
 
     /// A proven rejection: the order row says why, and the trade returns the
-    /// slot (a buy becomes REJECTED, a sell's trade goes back to OPEN).
+    /// slot (a buy becomes REJECTED, a sell's trade goes back to OPEN) —
+    /// once, and a sell only while it holds the trade's claim.
     pub async fn reject_order(
         &self,
-        trade_id: &str,
-        client_order_id: &str,
+        settling: Settling<'_>,
         error: &Error,
-        kind: EventKind,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = now;
@@ -79,7 +92,7 @@ impl Database {
             "UPDATE orders SET status = 'REJECTED', error_kind = $2, error_message = $3, updated_at = $4 \
              WHERE client_order_id = $1 AND status IN ('PENDING', 'PLACED', 'UNKNOWN')",
         )
-        .bind(client_order_id)
+        .bind(settling.client_order_id)
         .bind(error.kind.as_str())
         .bind(&error.message)
         .bind(&now)
@@ -92,36 +105,22 @@ impl Database {
             return Ok(());
         }
         sqlx::query(
-            "UPDATE trades SET status = CASE status WHEN 'PENDING' THEN 'REJECTED' ELSE 'OPEN' END, updated_at = $2 \
-             WHERE id = $1 AND status IN ('PENDING', 'CLOSING')",
+            "UPDATE trades SET status = CASE status WHEN 'PENDING' THEN 'REJECTED' ELSE 'OPEN' END, \
+             closing_order = NULL, updated_at = $2 \
+             WHERE id = $1 AND (status = 'PENDING' OR (status = 'CLOSING' AND (closing_order = $3 OR closing_order IS NULL)))",
         )
-        .bind(trade_id)
+        .bind(settling.trade_id)
         .bind(&now)
+        .bind(settling.client_order_id)
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot free the position", e))?;
-        let rejected = Event::new(kind, at).order(trade_id, client_order_id);
+        let rejected =
+            Event::new(settling.kind, at).order(settling.trade_id, settling.client_order_id);
         events::insert(&mut tx, &rejected.failure(error)).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the rejection", e))
-    }
-
-    /// A fill that someone else (a concurrent reconciliation) already
-    /// recorded is not an error; anything else is.
-    pub(super) async fn already_filled(
-        &self,
-        trade_id: &str,
-        client_order_id: &str,
-    ) -> Result<TradeRecord> {
-        let order = self.order(client_order_id).await?;
-        if order.status == OrderStatus::Filled {
-            return self.trade(trade_id).await;
-        }
-        Err(Error::new(
-            ErrorKind::Database,
-            format!("trade {trade_id} changed while its order {client_order_id} was being filled"),
-        ))
     }
 
     pub async fn order(&self, client_order_id: &str) -> Result<OrderRecord> {
@@ -133,24 +132,31 @@ impl Database {
         .await
         .map_err(|e| db_error("cannot read the order", e))?;
         match row {
-            Some(row) => OrderRecord::from_row(&row),
+            Some(row) => records::order(&row),
             None => Err(Error::not_found(format!(
                 "no order with client order id {client_order_id:?}"
             ))),
         }
     }
 
-    /// Orders whose outcome is not yet settled (for reconciliation).
-    pub async fn unsettled_orders(&self) -> Result<Vec<OrderRecord>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE status IN ('{}', '{}', '{}') ORDER BY created_at",
-            OrderStatus::Pending.as_str(),
-            OrderStatus::Placed.as_str(),
-            OrderStatus::Unknown.as_str()
-        )))
-        .fetch_all(self.pool())
-        .await
+    /// Orders whose outcome is not yet settled (for reconciliation), oldest
+    /// first; only those of one asset's trades when `asset` is given.
+    pub async fn unsettled_orders(&self, asset: Option<&str>) -> Result<Vec<OrderRecord>> {
+        let rows = match asset {
+            None => sqlx::query(AssertSqlSafe(format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN') ORDER BY created_at"
+            )))
+            .fetch_all(self.pool())
+            .await,
+            Some(asset) => sqlx::query(AssertSqlSafe(format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN') \
+                 AND trade_id IN (SELECT id FROM trades WHERE asset = $1) ORDER BY created_at"
+            )))
+            .bind(asset)
+            .fetch_all(self.pool())
+            .await,
+        }
         .map_err(|e| db_error("cannot read orders", e))?;
-        rows.iter().map(OrderRecord::from_row).collect()
+        rows.iter().map(records::order).collect()
     }
 }

@@ -1,6 +1,12 @@
-//! Trade and order rows: every state change is one transaction that starts
-//! with a write, so SQLite takes the write lock up front (no deadlock-prone
-//! read-to-write upgrade) and Postgres sees the same statements.
+//! Trade rows and the state changes that settle orders. Every change is one
+//! transaction that starts with a write, so SQLite takes the write lock up
+//! front (no deadlock-prone read-to-write upgrade) and Postgres sees the
+//! same statements.
+//!
+//! Exactly once: a fill or a rejection first moves the order out of its
+//! unsettled states, guarded by that status in the same statement; a second
+//! settler changes nothing. A sell's outcome changes the trade only while
+//! that sell holds the trade's claim, at the size it was sized against.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -8,9 +14,13 @@ use rust_decimal::Decimal;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::events::{self, Event, EventKind};
-use super::records::{ORDER_COLUMNS, TRADE_COLUMNS, format_decimal, format_time};
-use super::{Database, OrderRecord, TradeRecord, TradeStatus, db_error, is_position_conflict};
+use super::records::{
+    self, TRADE_COLUMNS, fee_list_text, format_decimal, format_time, opt_decimal_text,
+};
+use super::{Database, db_error, is_position_conflict};
+use crate::domain::trade::{EntryValues, FillUpdate, SellResult, TradeRecord, TradeStatus};
 use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::Side;
 
 /// A buy about to be sent: the trade row and its order row.
 #[derive(Debug, Clone)]
@@ -20,7 +30,9 @@ pub struct NewBuy {
     pub symbol: String,
     pub asset: String,
     pub exchange: String,
-    pub amount_usd: Decimal,
+    /// Quote currency to spend.
+    pub amount: Decimal,
+    pub quote_price: Option<Decimal>,
     pub stop_loss_price: Option<Decimal>,
     pub take_profit_price: Option<Decimal>,
     pub now: DateTime<Utc>,
@@ -28,52 +40,30 @@ pub struct NewBuy {
     pub deadline: DateTime<Utc>,
 }
 
-/// The exchange's fill of one order, in quote terms.
+/// A sell about to be sent: the claim on its trade and its order row.
 #[derive(Debug, Clone)]
-pub struct FillUpdate {
-    pub order_id: String,
-    pub filled_size: Decimal,
-    pub average_price: Decimal,
-    pub cost: Decimal,
-    pub fee: Decimal,
-    pub fee_currency: String,
-    pub now: DateTime<Utc>,
-    /// Whether the acknowledgement (PLACED) is already recorded; if not,
-    /// it is recorded in the fill's own transaction.
-    pub acknowledged: bool,
-}
-
-/// What a filled buy makes of its trade.
-#[derive(Debug, Clone)]
-pub struct EntryValues {
-    /// Size held: the filled size, less a fee charged in the base currency.
-    pub size: Decimal,
-    pub entry_fee: Decimal,
-    pub fees: Decimal,
-}
-
-/// A sell that has claimed its trade (status CLOSING) and recorded its order.
-#[derive(Debug, Clone)]
-pub struct SellClaim {
-    pub trade: TradeRecord,
+pub struct NewSell {
+    pub trade_id: String,
     pub client_order_id: String,
+    pub symbol: String,
+    pub amount: Decimal,
+    /// The open size the amount was checked against; the claim holds only
+    /// if the trade still has exactly this size.
+    pub open_size: Decimal,
+    pub quote_price: Option<Decimal>,
+    pub now: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
 }
 
-/// New values of a trade after a sell filled.
-#[derive(Debug, Clone)]
-pub struct SellResult {
-    pub size: Decimal,
-    pub exit_price: Decimal,
-    pub exit_value: Decimal,
-    pub exit_fees: Decimal,
-    pub fees: Decimal,
-    pub pnl: Decimal,
-    pub closed: bool,
+/// The order row a fill or rejection settles.
+#[derive(Debug, Clone, Copy)]
+pub struct Settling<'a> {
+    pub trade_id: &'a str,
+    pub client_order_id: &'a str,
+    pub kind: EventKind,
 }
 
-fn opt_decimal(value: Option<Decimal>) -> Option<String> {
-    value.map(format_decimal)
-}
+const UNSETTLED: &str = "('PENDING', 'PLACED', 'UNKNOWN')";
 
 impl Database {
     pub(super) async fn begin(&self) -> Result<Transaction<'static, Any>> {
@@ -86,7 +76,7 @@ impl Database {
     /// Reserves the asset's position slot with a durable row, before any
     /// request is sent. A second position for the asset is refused by the
     /// database's unique index, whoever tries.
-    pub async fn reserve_buy(&self, buy: &NewBuy) -> Result<TradeRecord> {
+    pub async fn reserve_buy(&self, buy: &NewBuy) -> Result<()> {
         let now = format_time(buy.now);
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
@@ -98,10 +88,10 @@ impl Database {
         .bind(&buy.symbol)
         .bind(&buy.asset)
         .bind(&buy.exchange)
-        .bind(opt_decimal(buy.stop_loss_price))
-        .bind(opt_decimal(buy.take_profit_price))
+        .bind(opt_decimal_text(buy.stop_loss_price))
+        .bind(opt_decimal_text(buy.take_profit_price))
         .bind(&buy.client_order_id)
-        .bind(format_decimal(buy.amount_usd))
+        .bind(format_decimal(buy.amount))
         .bind(&now)
         .execute(&mut *tx)
         .await;
@@ -112,48 +102,23 @@ impl Database {
             }
             return Err(db_error("cannot record the trade", err));
         }
-        insert_order(
-            &mut tx,
-            &buy.client_order_id,
-            &buy.trade_id,
-            "BUY",
-            &buy.symbol,
-            buy.amount_usd,
-            &now,
-            &format_time(buy.deadline),
-        )
-        .await?;
+        let order = NewOrder {
+            client_order_id: &buy.client_order_id,
+            trade_id: &buy.trade_id,
+            side: Side::Buy,
+            symbol: &buy.symbol,
+            amount: buy.amount,
+            quote_price: buy.quote_price,
+            now: &now,
+            deadline: &format_time(buy.deadline),
+        };
+        insert_order(&mut tx, &order).await?;
         let reserved =
             Event::new(EventKind::Reserved, buy.now).order(&buy.trade_id, &buy.client_order_id);
-        events::insert(&mut tx, &reserved.what("BUY", &buy.symbol)).await?;
+        events::insert(&mut tx, &reserved.what(Side::Buy, &buy.symbol)).await?;
         tx.commit()
             .await
-            .map_err(|e| db_error("cannot commit the trade", e))?;
-        // The row as written; no read back needed.
-        Ok(TradeRecord {
-            id: buy.trade_id.clone(),
-            symbol: buy.symbol.clone(),
-            asset: buy.asset.clone(),
-            exchange: buy.exchange.clone(),
-            status: TradeStatus::Pending,
-            entry_price: None,
-            entry_size: None,
-            entry_cost: None,
-            entry_fee: None,
-            size: None,
-            entry_time: None,
-            stop_loss_price: buy.stop_loss_price,
-            take_profit_price: buy.take_profit_price,
-            exit_price: None,
-            exit_value: None,
-            exit_fees: None,
-            exit_time: None,
-            pnl: None,
-            fees: Decimal::ZERO,
-            order_id: None,
-            client_order_id: buy.client_order_id.clone(),
-            created_at: buy.now,
-        })
+            .map_err(|e| db_error("cannot commit the trade", e))
     }
 
     async fn duplicate_position_error(&self, asset: &str) -> Error {
@@ -163,118 +128,131 @@ impl Database {
         };
         Error::new(
             ErrorKind::DuplicatePosition,
-            format!(
-                "a position in {asset} is already open or in flight{detail}; close it before opening another"
-            ),
+            format!("a position in {asset} is already open or in flight{detail}"),
         )
     }
 
-    /// The buy filled: the trade is OPEN with the exchange's actual fill.
-    /// `entry_fee` is the quote cash paid as fee; `fees` every fee in quote terms.
+    /// The buy filled: the trade is OPEN with the exchange's actual fill —
+    /// or CLOSED at once when what was bought is below the exchange's
+    /// minimum order size (`dust`): it could never be sold.
     pub async fn open_from_fill(
         &self,
-        trade_id: &str,
-        client_order_id: &str,
+        settling: Settling<'_>,
         entry: &EntryValues,
         fill: &FillUpdate,
-        kind: EventKind,
+        dust: bool,
     ) -> Result<TradeRecord> {
         let now = format_time(fill.now);
         let mut tx = self.begin().await?;
+        if mark_filled(&mut tx, settling.client_order_id, fill).await? == 0 {
+            drop(tx);
+            return self.trade(settling.trade_id).await;
+        }
         let updated = sqlx::query(
-            "UPDATE trades SET status = 'OPEN', entry_price = $2, entry_size = $3, entry_cost = $4, size = $3, \
-             entry_time = $5, fees = $6, order_id = $7, entry_fee = $8, updated_at = $5 \
+            "UPDATE trades SET status = $2, entry_price = $3, entry_size = $4, entry_cost = $5, \
+             size = $6, entry_time = $7, fees = $8, order_id = $9, entry_fee = $10, other_fees = $11, \
+             dust = $12, pnl = $13, exit_time = $14, updated_at = $7 \
              WHERE id = $1 AND status = 'PENDING'",
         )
-        .bind(trade_id)
+        .bind(settling.trade_id)
+        .bind(if dust { TradeStatus::Closed } else { TradeStatus::Open }.as_str())
         .bind(format_decimal(fill.average_price))
         .bind(format_decimal(entry.size))
         .bind(format_decimal(fill.cost))
+        .bind(format_decimal(if dust { Decimal::ZERO } else { entry.size }))
         .bind(&now)
         .bind(format_decimal(entry.fees))
         .bind(&fill.order_id)
         .bind(format_decimal(entry.entry_fee))
+        .bind(fee_list_text(&entry.other_fees))
+        .bind(dust.then(|| format_decimal(entry.size)))
+        .bind(dust.then(|| format_decimal(-entry.basis)))
+        .bind(dust.then_some(now.as_str()))
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the fill", e))?;
-        self.finish_fill(
-            tx,
-            updated.rows_affected(),
-            trade_id,
-            client_order_id,
-            fill,
-            kind,
-        )
-        .await
+        finish_fill(tx, updated.rows_affected(), settling, fill).await?;
+        self.trade(settling.trade_id).await
     }
 
-    /// Claims an OPEN trade for a sell (status CLOSING) and records the sell
-    /// order, atomically: two sellers cannot both claim one trade.
-    pub async fn claim_sell(
-        &self,
-        trade_id: &str,
-        client_order_id: &str,
-        amount: Decimal,
-        now: DateTime<Utc>,
-        deadline: DateTime<Utc>,
-    ) -> Result<SellClaim> {
-        let at = now;
-        let now = format_time(now);
+    /// Claims an OPEN trade for a sell (status CLOSING, this sell named as
+    /// the claim) at the size the sell was checked against, and records the
+    /// sell order — atomically: two sellers cannot both claim one trade, and
+    /// a size that changed meanwhile refuses the claim.
+    pub async fn claim_sell(&self, sell: &NewSell) -> Result<()> {
+        let now = format_time(sell.now);
         let mut tx = self.begin().await?;
-        let claimed = sqlx::query("UPDATE trades SET status = 'CLOSING', updated_at = $2 WHERE id = $1 AND status = 'OPEN'")
-            .bind(trade_id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_error("cannot claim the trade", e))?;
+        let claimed = sqlx::query(
+            "UPDATE trades SET status = 'CLOSING', closing_order = $2, updated_at = $3 \
+             WHERE id = $1 AND status = 'OPEN' AND size = $4",
+        )
+        .bind(&sell.trade_id)
+        .bind(&sell.client_order_id)
+        .bind(&now)
+        .bind(format_decimal(sell.open_size))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_error("cannot claim the trade", e))?;
         if claimed.rows_affected() != 1 {
             drop(tx);
-            return Err(match self.trade(trade_id).await {
-                Ok(trade) => Error::invalid_input(format!(
-                    "trade {trade_id} is {}, not OPEN; only an open position can be sold",
+            let trade = self.trade(&sell.trade_id).await?;
+            return Err(if trade.status == TradeStatus::Open {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "trade {}'s open size changed to {} while the sell was prepared; nothing was sent",
+                        trade.id,
+                        trade.size.map(format_decimal).unwrap_or_default()
+                    ),
+                )
+            } else {
+                Error::invalid_input(format!(
+                    "trade {} is {}, not OPEN; only an open position can be sold",
+                    trade.id,
                     trade.status.as_str()
-                )),
-                Err(err) => err,
+                ))
             });
         }
-        let trade = fetch_trade(&mut tx, trade_id).await?;
-        insert_order(
-            &mut tx,
-            client_order_id,
-            trade_id,
-            "SELL",
-            &trade.symbol,
-            amount,
-            &now,
-            &format_time(deadline),
-        )
-        .await?;
-        let reserved = Event::new(EventKind::Reserved, at).order(trade_id, client_order_id);
-        events::insert(&mut tx, &reserved.what("SELL", &trade.symbol)).await?;
+        let order = NewOrder {
+            client_order_id: &sell.client_order_id,
+            trade_id: &sell.trade_id,
+            side: Side::Sell,
+            symbol: &sell.symbol,
+            amount: sell.amount,
+            quote_price: sell.quote_price,
+            now: &now,
+            deadline: &format_time(sell.deadline),
+        };
+        insert_order(&mut tx, &order).await?;
+        let reserved =
+            Event::new(EventKind::Reserved, sell.now).order(&sell.trade_id, &sell.client_order_id);
+        events::insert(&mut tx, &reserved.what(Side::Sell, &sell.symbol)).await?;
         tx.commit()
             .await
-            .map_err(|e| db_error("cannot commit the sell", e))?;
-        Ok(SellClaim {
-            trade,
-            client_order_id: client_order_id.to_owned(),
-        })
+            .map_err(|e| db_error("cannot commit the sell", e))
     }
 
+    /// A sell filled: the trade shrinks (OPEN) or closes, once, and only if
+    /// this sell still holds its claim at the size it was computed from.
     pub async fn apply_sell_fill(
         &self,
-        trade_id: &str,
-        client_order_id: &str,
+        settling: Settling<'_>,
         fill: &FillUpdate,
         result: &SellResult,
-        kind: EventKind,
     ) -> Result<TradeRecord> {
         let now = format_time(fill.now);
         let mut tx = self.begin().await?;
+        if mark_filled(&mut tx, settling.client_order_id, fill).await? == 0 {
+            drop(tx);
+            return self.trade(settling.trade_id).await;
+        }
         let updated = sqlx::query(
             "UPDATE trades SET status = $2, size = $3, exit_price = $4, exit_value = $5, fees = $6, pnl = $7, \
-             exit_time = $8, exit_fees = $9, updated_at = $8 WHERE id = $1 AND status = 'CLOSING'",
+             exit_time = $8, exit_fees = $9, exit_size = $10, other_fees = $11, dust = $12, \
+             closing_order = NULL, updated_at = $8 \
+             WHERE id = $1 AND status = 'CLOSING' AND (closing_order = $13 OR closing_order IS NULL) AND size = $14",
         )
-        .bind(trade_id)
+        .bind(settling.trade_id)
         .bind(if result.closed { TradeStatus::Closed } else { TradeStatus::Open }.as_str())
         .bind(format_decimal(result.size))
         .bind(format_decimal(result.exit_price))
@@ -283,40 +261,16 @@ impl Database {
         .bind(format_decimal(result.pnl))
         .bind(&now)
         .bind(format_decimal(result.exit_fees))
+        .bind(format_decimal(result.exit_size))
+        .bind(fee_list_text(&result.other_fees))
+        .bind(opt_decimal_text(result.dust))
+        .bind(settling.client_order_id)
+        .bind(format_decimal(result.size_before))
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the sell", e))?;
-        self.finish_fill(
-            tx,
-            updated.rows_affected(),
-            trade_id,
-            client_order_id,
-            fill,
-            kind,
-        )
-        .await
-    }
-
-    /// Marks the order filled in the trade's transaction — unless the trade
-    /// row did not change, when a concurrent reconciliation got there first.
-    async fn finish_fill(
-        &self,
-        mut tx: Transaction<'static, Any>,
-        trades_updated: u64,
-        trade_id: &str,
-        client_order_id: &str,
-        fill: &FillUpdate,
-        kind: EventKind,
-    ) -> Result<TradeRecord> {
-        if trades_updated != 1 {
-            drop(tx);
-            return self.already_filled(trade_id, client_order_id).await;
-        }
-        mark_filled(&mut tx, trade_id, client_order_id, fill, kind).await?;
-        tx.commit()
-            .await
-            .map_err(|e| db_error("cannot commit the fill", e))?;
-        self.trade(trade_id).await
+        finish_fill(tx, updated.rows_affected(), settling, fill).await?;
+        self.trade(settling.trade_id).await
     }
 
     pub async fn trade(&self, trade_id: &str) -> Result<TradeRecord> {
@@ -328,7 +282,7 @@ impl Database {
         .await
         .map_err(|e| db_error("cannot read the trade", e))?;
         match row {
-            Some(row) => TradeRecord::from_row(&row),
+            Some(row) => records::trade(&row),
             None => Err(Error::not_found(format!("no trade with id {trade_id:?}"))),
         }
     }
@@ -342,7 +296,7 @@ impl Database {
         .fetch_optional(self.pool())
         .await
         .map_err(|e| db_error("cannot read positions", e))?;
-        row.as_ref().map(TradeRecord::from_row).transpose()
+        row.as_ref().map(records::trade).transpose()
     }
 
     /// Positions holding a slot, oldest first.
@@ -370,83 +324,116 @@ impl Database {
             .fetch_all(self.pool())
             .await
             .map_err(|e| db_error("cannot read trades", e))?;
-        rows.iter().map(TradeRecord::from_row).collect()
+        rows.iter().map(records::trade).collect()
     }
+}
 
-    pub async fn orders_for_trade(&self, trade_id: &str) -> Result<Vec<OrderRecord>> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE trade_id = $1 ORDER BY created_at, client_order_id")))
-            .bind(trade_id)
-            .fetch_all(self.pool())
-            .await
-            .map_err(|e| db_error("cannot read orders", e))?;
-        rows.iter().map(OrderRecord::from_row).collect()
-    }
+/// An order row as written before its request is sent.
+pub(super) struct NewOrder<'a> {
+    pub client_order_id: &'a str,
+    pub trade_id: &'a str,
+    pub side: Side,
+    pub symbol: &'a str,
+    pub amount: Decimal,
+    pub quote_price: Option<Decimal>,
+    pub now: &'a str,
+    pub deadline: &'a str,
 }
 
 pub(super) async fn insert_order(
     tx: &mut Transaction<'static, Any>,
-    client_order_id: &str,
-    trade_id: &str,
-    side: &str,
-    symbol: &str,
-    amount: Decimal,
-    now: &str,
-    deadline: &str,
+    order: &NewOrder<'_>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO orders (client_order_id, trade_id, side, symbol, amount, status, created_at, updated_at, deadline) \
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $6, $7)",
+        "INSERT INTO orders (client_order_id, trade_id, side, symbol, amount, quote_price, status, created_at, \
+         updated_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, $7, $8)",
     )
-    .bind(client_order_id)
-    .bind(trade_id)
-    .bind(side)
-    .bind(symbol)
-    .bind(format_decimal(amount))
-    .bind(now)
-    .bind(deadline)
+    .bind(order.client_order_id)
+    .bind(order.trade_id)
+    .bind(order.side.as_str())
+    .bind(order.symbol)
+    .bind(format_decimal(order.amount))
+    .bind(opt_decimal_text(order.quote_price))
+    .bind(order.now)
+    .bind(order.deadline)
     .execute(&mut **tx)
     .await
     .map_err(|e| db_error("cannot record the order", e))?;
     Ok(())
 }
 
+/// Moves the order to FILLED if it is still unsettled; how many rows moved.
 async fn mark_filled(
     tx: &mut Transaction<'static, Any>,
-    trade_id: &str,
     client_order_id: &str,
     fill: &FillUpdate,
-    kind: EventKind,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<u64> {
+    let done = sqlx::query(AssertSqlSafe(format!(
         "UPDATE orders SET status = 'FILLED', order_id = $2, filled_size = $3, average_price = $4, cost = $5, \
-         fee = $6, fee_currency = $7, updated_at = $8 WHERE client_order_id = $1",
-    )
+         fee = $6, fee_currency = $7, fees = $8, updated_at = $9 WHERE client_order_id = $1 AND status IN {UNSETTLED}"
+    )))
     .bind(client_order_id)
     .bind(&fill.order_id)
     .bind(format_decimal(fill.filled_size))
     .bind(format_decimal(fill.average_price))
     .bind(format_decimal(fill.cost))
-    .bind(format_decimal(fill.fee))
-    .bind(&fill.fee_currency)
+    .bind(format_decimal(fill.fee_value))
+    .bind(&fill.quote)
+    .bind(fee_list_text(&fill.fees))
     .bind(format_time(fill.now))
     .execute(&mut **tx)
     .await
     .map_err(|e| db_error("cannot record the fill", e))?;
-    if !fill.acknowledged {
-        let placed = Event::new(EventKind::Placed, fill.now).order(trade_id, client_order_id);
-        events::insert(tx, &placed.exchange_id(Some(&fill.order_id))).await?;
-    }
-    let filled = Event::new(kind, fill.now).order(trade_id, client_order_id);
-    events::insert(tx, &filled.exchange_id(Some(&fill.order_id))).await
+    Ok(done.rows_affected())
 }
 
-async fn fetch_trade(tx: &mut Transaction<'static, Any>, trade_id: &str) -> Result<TradeRecord> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {TRADE_COLUMNS} FROM trades WHERE id = $1"
-    )))
-    .bind(trade_id)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| db_error("cannot read the trade", e))?;
-    TradeRecord::from_row(&row)
+/// The trade row must have changed with the order; then the audit events
+/// and the commit. A trade that did not change means the order's trade is
+/// not where its settlement says it must be: nothing is recorded.
+async fn finish_fill(
+    mut tx: Transaction<'static, Any>,
+    trades_updated: u64,
+    settling: Settling<'_>,
+    fill: &FillUpdate,
+) -> Result<()> {
+    if trades_updated != 1 {
+        drop(tx);
+        return Err(Error::new(
+            ErrorKind::Database,
+            format!(
+                "trade {} is not in the state its order {} was sent from; nothing was recorded",
+                settling.trade_id, settling.client_order_id
+            ),
+        ));
+    }
+    if !fill.acknowledged {
+        let placed = Event::new(EventKind::Placed, fill.now)
+            .order(settling.trade_id, settling.client_order_id);
+        events::insert(&mut tx, &placed.exchange_id(Some(&fill.order_id))).await?;
+    }
+    let filled = Event::new(settling.kind, fill.now)
+        .order(settling.trade_id, settling.client_order_id)
+        .exchange_id(Some(&fill.order_id))
+        .note(fill_note(fill));
+    events::insert(&mut tx, &filled).await?;
+    tx.commit()
+        .await
+        .map_err(|e| db_error("cannot commit the fill", e))
+}
+
+/// The fill as the audit trail shows it.
+fn fill_note(fill: &FillUpdate) -> String {
+    let slippage = fill
+        .slippage_bps
+        .map(|bps| format!(", slippage {} bps", format_decimal(bps.round_dp(2))))
+        .unwrap_or_default();
+    format!(
+        "filled {} at {} for {} {}, fees worth {} {}{slippage}",
+        format_decimal(fill.filled_size),
+        format_decimal(fill.average_price),
+        format_decimal(fill.cost),
+        fill.quote,
+        format_decimal(fill.fee_value),
+        fill.quote
+    )
 }

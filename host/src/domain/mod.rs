@@ -2,5 +2,6 @@
 
 pub mod amount;
 mod symbol;
+pub mod trade;
 
-pub use symbol::Symbol;
+pub use symbol::{Currency, Symbol};

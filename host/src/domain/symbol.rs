@@ -5,6 +5,37 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 
+/// A currency code, upper case, with the exchange-era aliases folded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency(String);
+
+impl Currency {
+    pub fn parse(input: &str) -> Result<Currency> {
+        let code = input.trim();
+        if !valid_code(code) {
+            return Err(Error::invalid_input(format!(
+                "{:?} is not a currency code (2 to 10 letters or digits, e.g. BTC)",
+                crate::text::untrusted(input, 20)
+            )));
+        }
+        Ok(Currency(canonical_currency(code)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn valid_code(code: &str) -> bool {
+    (2..=10).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A syntactically valid unified symbol. Whether the exchange lists it is
 /// the driver's answer (`market-rules`), not this type's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,9 +70,7 @@ impl Symbol {
         let Some((base, quote)) = text.split_once('/') else {
             return Err(bad("use BASE/QUOTE, e.g. BTC/USD"));
         };
-        let valid =
-            |s: &str| (2..=10).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric());
-        if !valid(base) || !valid(quote) {
+        if !valid_code(base) || !valid_code(quote) {
             return Err(bad(
                 "currency codes are 2 to 10 letters or digits, e.g. BTC/USD",
             ));
@@ -82,6 +111,15 @@ mod tests {
         assert_eq!(Symbol::parse("XBT/USD").unwrap().to_string(), "BTC/USD");
         assert_eq!(Symbol::parse(" xdg/usd ").unwrap().to_string(), "DOGE/USD");
         assert_eq!(Symbol::parse("SOL/USD").unwrap().base(), "SOL");
+    }
+
+    #[test]
+    fn currencies_fold_aliases_and_refuse_junk() {
+        assert_eq!(Currency::parse(" xbt ").unwrap().as_str(), "BTC");
+        assert_eq!(Currency::parse("usd").unwrap().to_string(), "USD");
+        for bad in ["", "X", "US-D", "ABCDEFGHIJK", "\u{1b}[2J"] {
+            assert!(Currency::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -3,12 +3,34 @@
 //! may ask for are the host's own interfaces plus the minimal WASI that a
 //! Rust std guest links (stdio, environment, exit — all empty here).
 
-/// The contract this host implements: `tradehost:exchange@0.1.x`.
-pub const SUPPORTED_WIT: &str = "tradehost:exchange@0.1";
+/// The contract versions this host implements, newest first.
+pub const SUPPORTED_WIT: &str = "tradehost:exchange@0.2.x and @0.1.x";
 const CONTRACT_PACKAGE: &str = "tradehost:exchange";
 const EXPORTED_INTERFACE: &str = "exchange";
 
 const HOST_INTERFACES: [&str; 5] = ["types", "http", "log", "config", "state"];
+
+/// A contract version the host speaks: the component's bindings are
+/// chosen by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contract {
+    V0_1,
+    V0_2,
+}
+
+impl Contract {
+    fn of(version: Option<&str>) -> Option<Contract> {
+        let version = version?;
+        let minor = |prefix: &str| version == prefix || version.starts_with(&format!("{prefix}."));
+        if minor("0.2") {
+            Some(Contract::V0_2)
+        } else if minor("0.1") {
+            Some(Contract::V0_1)
+        } else {
+            None
+        }
+    }
+}
 
 /// WASI interfaces a driver may import (version 0.2.x), and why they are
 /// harmless: stdio is captured, the environment is empty, exit traps,
@@ -42,32 +64,30 @@ fn split(name: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn contract_version_ok(version: Option<&str>) -> bool {
-    version.is_some_and(|v| v == "0.1" || v.starts_with("0.1."))
-}
-
-/// Checks a component's import and export names; returns the WIT version
-/// it was built against.
-pub fn check(imports: &[String], exports: &[String]) -> Result<String, String> {
+/// Checks a component's import and export names; returns the contract it
+/// was built against and its full version. Every contract interface it
+/// imports must be of the version it exports.
+pub fn check(imports: &[String], exports: &[String]) -> Result<(Contract, String), String> {
     let export = exports
         .iter()
         .map(|e| split(e))
         .find(|(path, _)| *path == format!("{CONTRACT_PACKAGE}/{EXPORTED_INTERFACE}"))
         .ok_or_else(|| format!("the component does not export {CONTRACT_PACKAGE}/{EXPORTED_INTERFACE}; it is not a tradehost driver"))?;
     let version = export.1.unwrap_or("unversioned").to_owned();
-    if !contract_version_ok(export.1) {
-        return Err(format!(
-            "the driver is built for {CONTRACT_PACKAGE}@{version}, but this host supports {SUPPORTED_WIT}.x; \
+    let contract = Contract::of(export.1).ok_or_else(|| {
+        format!(
+            "the driver is built for {CONTRACT_PACKAGE}@{version}, but this host supports {SUPPORTED_WIT}; \
              rebuild the driver against a supported contract"
-        ));
-    }
+        )
+    })?;
     let mut refused = Vec::new();
     for name in imports {
         let (path, v) = split(name);
         if let Some(iface) = path.strip_prefix(&format!("{CONTRACT_PACKAGE}/")) {
-            if !contract_version_ok(v) {
+            if Contract::of(v) != Some(contract) {
                 return Err(format!(
-                    "the driver imports {name}, but this host supports {SUPPORTED_WIT}.x; rebuild the driver against a supported contract"
+                    "the driver imports {name} but exports {CONTRACT_PACKAGE}@{version}; a driver speaks one \
+                     contract version (this host supports {SUPPORTED_WIT})"
                 ));
             }
             if HOST_INTERFACES.contains(&iface) {
@@ -85,7 +105,7 @@ pub fn check(imports: &[String], exports: &[String]) -> Result<String, String> {
             refused.join(", ")
         ));
     }
-    Ok(version)
+    Ok((contract, version))
 }
 
 #[cfg(test)]
@@ -106,7 +126,20 @@ mod tests {
             "wasi:io/streams@0.2.6",
             "wasi:cli/environment@0.2.6",
         ]);
-        assert_eq!(check(&imports, &names(EXPORT)).unwrap(), "0.1.0");
+        assert_eq!(
+            check(&imports, &names(EXPORT)).unwrap(),
+            (Contract::V0_1, "0.1.0".to_owned())
+        );
+        let current = names(&[
+            "tradehost:exchange/http@0.2.0",
+            "tradehost:exchange/types@0.2.0",
+        ]);
+        assert_eq!(
+            check(&current, &names(&["tradehost:exchange/exchange@0.2.0"]))
+                .unwrap()
+                .0,
+            Contract::V0_2
+        );
     }
 
     #[test]
@@ -140,5 +173,12 @@ mod tests {
         );
         assert!(check(&[], &names(&["other:thing/exchange@0.1.0"])).is_err());
         assert!(check(&names(&["wasi:io/streams@0.3.0"]), &names(EXPORT)).is_err());
+        // One component naming both versions is refused.
+        let err = check(
+            &names(&["tradehost:exchange/http@0.1.0"]),
+            &names(&["tradehost:exchange/exchange@0.2.0"]),
+        )
+        .unwrap_err();
+        assert!(err.contains("one contract version"), "{err}");
     }
 }

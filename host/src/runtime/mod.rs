@@ -1,7 +1,12 @@
 //! The WebAssembly runtime: loads a driver component and implements the
 //! host's `ExchangeDriver` trait on top of it. Every operation runs in a
-//! fresh, isolated instance from a pre-linked component; drivers keep state
-//! only through the host's `state` interface.
+//! fresh, isolated instance from a pre-linked component, under one
+//! wall-clock budget (host I/O included) and one memory budget; drivers
+//! keep state only through the host's `state` interface.
+//!
+//! The host speaks every contract version in `bindings`: a component's
+//! exported version picks its bindings, and `since_v0_1` lifts the older
+//! one into the current types.
 
 mod allowlist;
 mod bindings;
@@ -9,6 +14,8 @@ pub mod cache;
 mod convert;
 mod host_impl;
 pub mod limits;
+mod placement;
+mod since_v0_1;
 mod store;
 
 use std::path::PathBuf;
@@ -23,11 +30,14 @@ use crate::domain::Symbol;
 use crate::error::{Error, Result};
 use crate::exchange::{
     Balance, DriverError, DriverInfo, DriverResult, ExchangeDriver, ExchangeStatus, MarketOrder,
-    MarketRules, OrderReport, Ticker,
+    MarketRules, OrderLookup, OrderReport, Placement, PlacementError, Ticker,
 };
-pub use allowlist::SUPPORTED_WIT;
-use bindings::{Driver, DriverPre};
+use crate::net::Binding;
+use crate::profile::OrderPermit;
+pub use allowlist::{Contract, SUPPORTED_WIT};
+use bindings::{current, v0_1};
 pub use cache::Origin;
+pub use convert::MAX_RESULT_BYTES;
 use limits::MEMORY_LIMIT_BYTES;
 pub use store::{CallState, DriverServices};
 
@@ -102,28 +112,82 @@ pub struct LoadOptions {
     pub call_deadline: Option<Duration>,
 }
 
+/// The component's bindings, by the contract it speaks.
+enum Pre {
+    Current(current::DriverPre<CallState>),
+    V0_1(v0_1::DriverPre<CallState>),
+}
+
 /// A loaded driver component.
 pub struct WasmDriver {
     engine: &'static Engine,
-    pre: DriverPre<CallState>,
+    pre: Pre,
     services: Arc<DriverServices>,
     info: DriverInfo,
     summary: ComponentSummary,
-    origin: Origin,
     call_deadline: Duration,
+    /// Allowance on a buy's bound when sized in base units (a fraction).
+    slippage_margin: rust_decimal::Decimal,
+}
+
+/// Runs one export of whichever contract the component speaks, in a fresh
+/// instance, under the call's wall-clock budget. `$current` and `$v0_1` are
+/// futures over `$guest` (the instance's exchange interface) and `$store`,
+/// both yielding the current contract's result type.
+macro_rules! guest_call {
+    ($self:ident, $op:literal, $permit:expr, |$guest:ident, $store:ident| current: $current:expr, v0_1: $v0_1:expr $(,)?) => {{
+        let span = tracing::info_span!(concat!("driver.", $op), driver = %$self.services.name);
+        let call = async {
+            let _slot = instance_permits()
+                .acquire()
+                .await
+                .map_err(|e| DriverError::Plugin(e.to_string()))?;
+            let mut $store = $self.store($permit);
+            let raw = match &$self.pre {
+                Pre::Current(pre) => {
+                    let instance = pre
+                        .instantiate_async(&mut $store)
+                        .await
+                        .map_err(|e| trap_error(&$store, "instantiate", e, $self.call_deadline))?;
+                    let $guest = instance.tradehost_exchange_exchange();
+                    $current.await
+                }
+                Pre::V0_1(pre) => {
+                    let instance = pre
+                        .instantiate_async(&mut $store)
+                        .await
+                        .map_err(|e| trap_error(&$store, "instantiate", e, $self.call_deadline))?;
+                    let $guest = instance.tradehost_exchange_exchange();
+                    $v0_1.await
+                }
+            };
+            let raw = raw.map_err(|e| trap_error(&$store, $op, e, $self.call_deadline))?;
+            forward_output(&$store);
+            Ok::<_, DriverError>(raw)
+        };
+        // The whole call, host I/O included, has one wall-clock budget.
+        match tokio::time::timeout($self.call_deadline, call).instrument(span).await {
+            Ok(result) => result,
+            Err(_) => Err(DriverError::Plugin(format!(
+                concat!("driver ", $op, " exceeded its time limit ({} s)"),
+                $self.call_deadline.as_secs_f32()
+            ))),
+        }
+    }};
 }
 
 impl WasmDriver {
     /// Verifies, compiles (or loads from the cache) and links a component,
-    /// asks it who it is, and binds the host's outbound HTTP to the paths
-    /// it declares.
+    /// and asks it who it is (under the same budget as every call). The
+    /// driver can send nothing until `bind` gives it an exchange profile.
     pub async fn load(
         bytes: &[u8],
         services: DriverServices,
         options: &LoadOptions,
+        slippage_margin: rust_decimal::Decimal,
     ) -> Result<WasmDriver> {
         let engine = engine()?;
-        let name = services.name.clone();
+        let name = crate::text::untrusted(&services.name, 200);
         let sha256 = cache::sha256_hex(bytes);
         if let Some(pin) = &options.sha256_pin {
             if !pin.eq_ignore_ascii_case(&sha256) {
@@ -132,95 +196,140 @@ impl WasmDriver {
                 )));
             }
         }
-        let (component, origin) = cache::load(engine, bytes, options.cache_dir.as_deref())
+        let (component, _origin) = cache::load(engine, bytes, options.cache_dir.as_deref())
             .map_err(|e| {
                 Error::plugin(format!("driver {name:?} is not a valid component: {e:#}"))
             })?;
         let summary = summarize(engine, &component, sha256);
-        let wit_version = allowlist::check(&summary.imports, &summary.exports)
-            .map_err(|why| Error::plugin(format!("driver {name:?} refused: {why}")))?;
+        let (contract, wit_version) = allowlist::check(&summary.imports, &summary.exports)
+            .map_err(|why| {
+                Error::plugin(format!(
+                    "driver {name:?} refused: {}",
+                    crate::text::printable(&why)
+                ))
+            })?;
         let summary = ComponentSummary {
             wit_version,
             ..summary
         };
-
-        let mut linker: Linker<CallState> = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
-            .map_err(|e| Error::plugin(format!("{e:#}")))?;
-        Driver::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .map_err(|e| Error::plugin(format!("{e:#}")))?;
-        let pre = linker
-            .instantiate_pre(&component)
-            .and_then(DriverPre::new)
-            .map_err(|e| {
-                Error::plugin(format!(
-                    "driver {name:?} does not fit the host's interfaces: {e:#}"
-                ))
-            })?;
-
+        let pre = link(engine, &component, contract).map_err(|e| {
+            Error::plugin(format!(
+                "driver {name:?} does not fit the host's interfaces: {e:#}"
+            ))
+        })?;
         let mut driver = WasmDriver {
             engine,
             pre,
             services: Arc::new(services),
             info: placeholder_info(),
             summary,
-            origin,
             call_deadline: options
                 .call_deadline
                 .unwrap_or(limits::DEFAULT_CALL_DEADLINE),
+            slippage_margin,
         };
-        // Until the driver has declared its paths, the host sends nothing for it.
-        let info = driver.call_info().await.map_err(|e| {
+        driver.info = driver.call_info().await.map_err(|e| {
             Error::plugin(format!("driver {name:?} failed to describe itself: {e}"))
         })?;
-        driver
-            .services
-            .http
-            .declare(info.signing, info.request_paths.clone());
-        driver.info = info;
         Ok(driver)
+    }
+
+    /// Binds the driver's network to its exchange profile; until then it
+    /// can send nothing.
+    pub fn bind(&self, binding: Binding) {
+        self.services.http.bind(binding);
     }
 
     pub fn summary(&self) -> &ComponentSummary {
         &self.summary
     }
 
-    /// Whether this load compiled the component or reused the cache.
-    pub fn origin(&self) -> Origin {
-        self.origin
+    /// The profile the driver's requests are checked against, once bound.
+    pub fn profile_name(&self) -> Option<&'static str> {
+        self.services.http.profile().map(|p| p.name())
+    }
+
+    /// Paths the driver declared that its profile does not allow: the host
+    /// will refuse every request to them.
+    pub fn refused_paths(&self) -> Vec<String> {
+        let Some(profile) = self.services.http.profile() else {
+            return self.info.request_paths.clone();
+        };
+        self.info
+            .request_paths
+            .iter()
+            .filter(|path| !profile.endpoints().iter().any(|e| e.path == path.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// The variables the bound profile reads its credentials from.
+    pub fn credential_vars(&self) -> Option<crate::profile::CredentialVars> {
+        self.services
+            .http
+            .profile()
+            .and_then(|p| p.credential_vars())
+    }
+
+    /// Whether the bound profile places real orders (not a simulator).
+    pub fn trades_for_real(&self) -> bool {
+        self.services
+            .http
+            .profile()
+            .is_some_and(|p| p.places_orders())
+    }
+
+    /// The base URL its requests go to, once bound.
+    pub fn base_url(&self) -> Option<&str> {
+        self.services.http.base_url()
     }
 
     /// A fresh instance and nothing else: what every call pays for
     /// isolation (measured by the benchmarks).
     #[doc(hidden)]
     pub async fn bench_instantiate(&self) -> DriverResult<()> {
-        self.instantiate().await.map(|_| ())
+        let mut store = self.store(None);
+        let instantiated = match &self.pre {
+            Pre::Current(pre) => pre.instantiate_async(&mut store).await.map(|_| ()),
+            Pre::V0_1(pre) => pre.instantiate_async(&mut store).await.map(|_| ()),
+        };
+        instantiated.map_err(|e| trap_error(&store, "instantiate", e, self.call_deadline))
     }
 
-    async fn instantiate(&self) -> DriverResult<(Store<CallState>, Driver)> {
-        let mut store = Store::new(self.engine, CallState::new(self.services.clone()));
+    fn store(&self, permit: Option<OrderPermit>) -> Store<CallState> {
+        let mut store = Store::new(self.engine, CallState::new(self.services.clone(), permit));
         store.limiter(|state| &mut state.limiter);
         // The epoch deadline stops a guest that computes forever; the timeout
         // around each call (see `guest_call!`) also bounds host I/O.
         store.set_epoch_deadline(ticks(self.call_deadline));
         store.epoch_deadline_trap();
-        let instance = self
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| trap_error(&store, "instantiate", e, self.call_deadline))?;
-        Ok((store, instance))
+        store
     }
 
     async fn call_info(&self) -> DriverResult<DriverInfo> {
-        let (mut store, instance) = self.instantiate().await?;
-        let raw = instance
-            .tradehost_exchange_exchange()
-            .call_info(&mut store)
-            .await
-            .map_err(|e| trap_error(&store, "info", e, self.call_deadline))?;
-        convert::driver_info(raw)
+        let raw = guest_call!(self, "info", None, |guest, store|
+            current: async { guest.call_info(&mut store).await.map(Ok) },
+            v0_1: async { guest.call_info(&mut store).await.map(|i| Ok(since_v0_1::driver_info(i))) },
+        )?;
+        let raw: std::result::Result<_, current::types::DriverError> = raw;
+        raw.map_err(convert::driver_error)
+            .and_then(convert::driver_info)
     }
+}
+
+fn link(engine: &Engine, component: &Component, contract: Contract) -> wasmtime::Result<Pre> {
+    let mut linker: Linker<CallState> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    Ok(match contract {
+        Contract::V0_2 => {
+            current::Driver::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+            Pre::Current(current::DriverPre::new(linker.instantiate_pre(component)?)?)
+        }
+        Contract::V0_1 => {
+            v0_1::Driver::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+            Pre::V0_1(v0_1::DriverPre::new(linker.instantiate_pre(component)?)?)
+        }
+    })
 }
 
 fn summarize(engine: &Engine, component: &Component, sha256: String) -> ComponentSummary {
@@ -240,7 +349,9 @@ fn summarize(engine: &Engine, component: &Component, sha256: String) -> Componen
 }
 
 fn ticks(deadline: Duration) -> u64 {
-    (deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    u64::try_from(deadline.as_millis() / EPOCH_TICK.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 fn placeholder_info() -> DriverInfo {
@@ -261,9 +372,6 @@ fn trap_error(
     deadline: Duration,
 ) -> DriverError {
     let state = store.data();
-    let printed = String::from_utf8_lossy(&state.output.contents())
-        .trim()
-        .to_owned();
     let reason = if state.limiter.memory_exceeded {
         format!(
             "exceeded its memory limit ({} MiB)",
@@ -275,17 +383,18 @@ fn trap_error(
                 format!("exceeded its time limit ({} s)", deadline.as_secs_f32())
             }
             Some(trap) => format!("trapped: {trap}"),
-            None => format!("failed: {err:#}"),
+            None => format!(
+                "failed: {}",
+                crate::text::untrusted(&format!("{err:#}"), 500)
+            ),
         }
     };
-    let tail: String = printed
-        .chars()
-        .rev()
-        .take(500)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let printed = state.output.contents();
+    let printed = String::from_utf8_lossy(&printed);
+    let printed = printed.trim();
+    // The end of what it printed (a panic message), cut and made inert.
+    let tail_start = printed.char_indices().rev().nth(499).map_or(0, |(i, _)| i);
+    let tail = crate::text::printable(&printed[tail_start..]);
     if tail.is_empty() {
         DriverError::Plugin(format!("driver {operation} {reason}"))
     } else {
@@ -295,44 +404,17 @@ fn trap_error(
     }
 }
 
-/// What a driver printed (stdout/stderr) goes to the host's log.
+/// What a driver printed (stdout/stderr) goes to the host's log, inert.
 fn forward_output(store: &Store<CallState>) {
     let state = store.data();
     let printed = state.output.contents();
     if !printed.is_empty() {
-        tracing::debug!(target: "driver", output = %String::from_utf8_lossy(&printed).trim_end(), "driver printed");
+        let printed = crate::text::untrusted(String::from_utf8_lossy(&printed).trim_end(), 4096);
+        tracing::debug!(target: "driver", output = %printed, "driver printed");
     }
     if state.logs_dropped > 0 {
         tracing::warn!(target: "driver", dropped = state.logs_dropped, "driver logged past its per-call cap; lines dropped");
     }
-}
-
-macro_rules! guest_call {
-    ($self:ident, $op:literal, $method:ident ( $($arg:expr),* ), $convert:expr) => {{
-        let span = tracing::info_span!(concat!("driver.", $op), driver = %$self.services.name);
-        let call = async {
-            let _permit = instance_permits().acquire().await.map_err(|e| DriverError::Plugin(e.to_string()))?;
-            let (mut store, instance) = $self.instantiate().await?;
-            let raw = instance
-                .tradehost_exchange_exchange()
-                .$method(&mut store $(, $arg)*)
-                .await
-                .map_err(|e| trap_error(&store, $op, e, $self.call_deadline))?;
-            forward_output(&store);
-            match raw {
-                Ok(value) => $convert(value),
-                Err(err) => Err(convert::driver_error(err)),
-            }
-        };
-        // The whole call, host I/O included, has one wall-clock budget.
-        match tokio::time::timeout($self.call_deadline, call).instrument(span).await {
-            Ok(result) => result,
-            Err(_) => Err(DriverError::Plugin(format!(
-                concat!("driver ", $op, " exceeded its time limit ({} s)"),
-                $self.call_deadline.as_secs_f32()
-            ))),
-        }
-    }};
 }
 
 impl ExchangeDriver for WasmDriver {
@@ -342,52 +424,132 @@ impl ExchangeDriver for WasmDriver {
 
     async fn market_rules(&self, symbol: &Symbol) -> DriverResult<MarketRules> {
         let text = symbol.to_string();
-        guest_call!(
-            self,
-            "market_rules",
-            call_market_rules(&text),
-            convert::market_rules
-        )
+        let raw = guest_call!(self, "market_rules", None, |guest, store|
+            current: guest.call_market_rules(&mut store, &text),
+            v0_1: async { guest.call_market_rules(&mut store, &text).await.map(|r| since_v0_1::lift(r, since_v0_1::market_rules)) },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(|r| convert::market_rules(r, symbol))
     }
 
     async fn ticker(&self, symbol: &Symbol) -> DriverResult<Ticker> {
         let text = symbol.to_string();
-        guest_call!(self, "ticker", call_ticker(&text), convert::ticker)
+        let raw = guest_call!(self, "ticker", None, |guest, store|
+            current: guest.call_ticker(&mut store, &text),
+            v0_1: async { guest.call_ticker(&mut store, &text).await.map(|r| since_v0_1::lift(r, since_v0_1::ticker)) },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(|t| convert::ticker(t, symbol))
+    }
+
+    async fn tickers(&self, symbols: &[Symbol]) -> DriverResult<Vec<Ticker>> {
+        if let Pre::V0_1(_) = self.pre {
+            // 0.1.0 has no batch: one call per market.
+            let mut tickers = Vec::with_capacity(symbols.len());
+            for symbol in symbols {
+                tickers.push(self.ticker(symbol).await?);
+            }
+            return Ok(tickers);
+        }
+        let texts: Vec<String> = symbols.iter().map(Symbol::to_string).collect();
+        let raw = guest_call!(self, "tickers", None, |guest, store|
+            current: guest.call_tickers(&mut store, &texts),
+            // Not reached: 0.1.0 drivers are asked one ticker at a time above.
+            v0_1: async {
+                let _ = &guest;
+                wasmtime::Result::Ok(Err(current::types::DriverError::InvalidRequest(
+                    "contract 0.1.0 has no batch tickers".to_owned(),
+                )))
+            },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(|list| convert::tickers(list, symbols))
     }
 
     async fn balances(&self) -> DriverResult<Vec<Balance>> {
-        guest_call!(self, "balances", call_balances(), convert::balances)
+        let raw = guest_call!(self, "balances", None, |guest, store|
+            current: guest.call_balances(&mut store),
+            v0_1: async { guest.call_balances(&mut store).await.map(|r| since_v0_1::lift(r, since_v0_1::balances)) },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(convert::balances)
     }
 
     async fn status(&self) -> DriverResult<ExchangeStatus> {
-        guest_call!(self, "status", call_status(), convert::exchange_status)
+        let raw = guest_call!(self, "status", None, |guest, store|
+            current: guest.call_status(&mut store),
+            v0_1: async { guest.call_status(&mut store).await.map(|r| since_v0_1::lift(r, since_v0_1::exchange_status)) },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(convert::exchange_status)
     }
 
-    async fn place_market_order(&self, order: &MarketOrder) -> DriverResult<String> {
-        let raw = convert::market_order(order);
-        guest_call!(
-            self,
-            "place_market_order",
-            call_place_market_order(&raw),
-            convert::placed_order
+    async fn place_market_order(
+        &self,
+        order: &MarketOrder,
+    ) -> std::result::Result<Placement, PlacementError> {
+        let raw_order = convert::market_order(order);
+        // The one order this call may send, bound to the order reserved.
+        let permit = self
+            .services
+            .http
+            .profile()
+            .filter(|p| p.places_orders())
+            .map(|_| OrderPermit::new(order.clone(), self.slippage_margin));
+        let outcome = guest_call!(self, "place_market_order", permit.clone(), |guest, store|
+            current: guest.call_place_market_order(&mut store, &raw_order),
+            v0_1: async {
+                let old = since_v0_1::market_order(raw_order.clone());
+                guest.call_place_market_order(&mut store, &old).await.map(|r| since_v0_1::lift(r, since_v0_1::placed_order))
+            },
         )
+        .and_then(|raw| raw.map_err(convert::driver_error).and_then(convert::placed_order));
+        match permit {
+            Some(permit) => placement::arbitrate(&permit.state(), outcome),
+            // A simulator: its word is all there is (no money moves).
+            None => outcome.map_err(PlacementError::from),
+        }
     }
 
-    async fn query_order(&self, order_id: &str) -> DriverResult<OrderReport> {
-        guest_call!(
-            self,
-            "query_order",
-            call_query_order(order_id),
-            convert::order_report
-        )
+    async fn query_order(&self, lookup: &OrderLookup) -> DriverResult<OrderReport> {
+        let raw_lookup = convert::order_lookup(lookup);
+        let order_id = lookup.order_id.clone().unwrap_or_default();
+        let raw = guest_call!(self, "query_order", None, |guest, store|
+            current: guest.call_query_order(&mut store, &raw_lookup),
+            v0_1: async { guest.call_query_order(&mut store, &order_id).await.map(|r| since_v0_1::lift(r, since_v0_1::order_report)) },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(convert::order_report)
     }
 
-    async fn find_order(&self, client_order_id: &str) -> DriverResult<Option<OrderReport>> {
-        guest_call!(
-            self,
-            "find_order",
-            call_find_order(client_order_id),
-            |found: Option<_>| found.map(convert::order_report).transpose()
-        )
+    /// Read by the host itself through the profile; a simulator's exchange
+    /// runs on the host's clock.
+    async fn server_time(&self) -> DriverResult<chrono::DateTime<chrono::Utc>> {
+        if !self
+            .services
+            .http
+            .profile()
+            .is_some_and(|p| p.places_orders())
+        {
+            return Ok(chrono::Utc::now());
+        }
+        self.services
+            .http
+            .server_time()
+            .await
+            .map_err(|e| DriverError::Unavailable(e.to_string()))
+    }
+
+    async fn find_order(&self, lookup: &OrderLookup) -> DriverResult<Option<OrderReport>> {
+        let raw_lookup = convert::order_lookup(lookup);
+        let client_order_id = lookup.client_order_id.clone();
+        let raw = guest_call!(self, "find_order", None, |guest, store|
+            current: guest.call_find_order(&mut store, &raw_lookup),
+            v0_1: async {
+                guest.call_find_order(&mut store, &client_order_id).await.map(|r| since_v0_1::lift(r, |found| found.map(since_v0_1::order_report)))
+            },
+        )?;
+        raw.map_err(convert::driver_error)
+            .and_then(|found| found.map(convert::order_report).transpose())
     }
 }

@@ -1,5 +1,6 @@
 //! Per-call store data: a WASI context that grants nothing, the resource
-//! limits, and a handle to the host services the driver's imports use.
+//! limits, the host services the driver's imports use, and — inside
+//! `place-market-order` only — the permit for the one order it may send.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,18 +10,20 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::db::DriverState;
-use crate::outbound::OutboundHttp;
+use crate::net::Outbound;
+use crate::profile::OrderPermit;
 
 use super::limits::CallLimiter;
+
 /// Captured stdout+stderr per call (a Rust panic message lands here).
 pub const CAPTURED_OUTPUT_BYTES: usize = 16 << 10;
 
 /// What the driver's imports are served by; shared by every call.
 pub struct DriverServices {
-    /// The driver's name as configured (namespaces its state and logs).
+    /// The driver's name as configured (for logs and errors).
     pub name: String,
     pub config: BTreeMap<String, String>,
-    pub http: OutboundHttp,
+    pub http: Outbound,
     pub state: DriverState,
 }
 
@@ -29,6 +32,7 @@ pub struct CallState {
     table: ResourceTable,
     pub(super) limiter: CallLimiter,
     pub(super) services: Arc<DriverServices>,
+    pub(super) permit: Option<OrderPermit>,
     pub(super) output: MemoryOutputPipe,
     pub(super) log_lines: u32,
     pub(super) log_bytes: usize,
@@ -36,7 +40,7 @@ pub struct CallState {
 }
 
 impl CallState {
-    pub fn new(services: Arc<DriverServices>) -> CallState {
+    pub fn new(services: Arc<DriverServices>, permit: Option<OrderPermit>) -> CallState {
         let output = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
         // No env, no args, no preopened dirs, no sockets (denied by default
         // in wasmtime-wasi 48), stdin closed; stdout/stderr captured.
@@ -49,6 +53,7 @@ impl CallState {
             table: ResourceTable::new(),
             limiter: CallLimiter::default(),
             services,
+            permit,
             output,
             log_lines: 0,
             log_bytes: 0,

@@ -1,20 +1,21 @@
 //! Opening a position.
 
 use chrono::Utc;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
 use super::Executor;
-use crate::db::{Event, EventKind, NewBuy, TradeRecord};
+use crate::db::NewBuy;
+use crate::domain::trade::TradeRecord;
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exchange::{ExchangeDriver, MarketOrder, OrderAmount, Side};
+use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Side, Ticker};
 
-/// A validated buy decision.
+/// A validated buy decision: spend `amount` of the market's quote currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuyRequest {
     pub symbol: Symbol,
-    pub amount_usd: Decimal,
+    pub amount: Decimal,
     pub stop_loss: Option<Decimal>,
     pub take_profit: Option<Decimal>,
 }
@@ -22,20 +23,13 @@ pub struct BuyRequest {
 impl BuyRequest {
     pub fn parse(
         symbol: &str,
-        amount_usd: &str,
+        amount: &str,
         stop_loss: Option<&str>,
         take_profit: Option<&str>,
     ) -> Result<BuyRequest> {
-        let symbol = Symbol::parse(symbol)?;
-        if symbol.quote() != "USD" {
-            return Err(Error::invalid_input(format!(
-                "buy amounts are in USD, but {symbol} is quoted in {}; use a /USD market",
-                symbol.quote()
-            )));
-        }
         let request = BuyRequest {
-            symbol,
-            amount_usd: amount::parse_positive("amount_usd", amount_usd)?,
+            symbol: Symbol::parse(symbol)?,
+            amount: amount::parse_positive("amount", amount)?,
             stop_loss: stop_loss
                 .map(|p| amount::parse_positive("stop_loss_price", p))
                 .transpose()?,
@@ -52,76 +46,111 @@ impl BuyRequest {
         }
         Ok(request)
     }
+
+    /// A buy given in USD: only for a market quoted in USD.
+    pub fn parse_usd(
+        symbol: &str,
+        usd: &str,
+        stop_loss: Option<&str>,
+        take_profit: Option<&str>,
+    ) -> Result<BuyRequest> {
+        let request = BuyRequest::parse(symbol, usd, stop_loss, take_profit)?;
+        if request.symbol.quote() != "USD" {
+            return Err(Error::invalid_input(format!(
+                "an amount in USD buys only /USD markets, but {} is quoted in {}; give the amount in {} instead",
+                request.symbol,
+                request.symbol.quote(),
+                request.symbol.quote()
+            )));
+        }
+        Ok(request)
+    }
+}
+
+/// The pre-trade checks of a buy against the market's rules and its quote:
+/// pure, so every refusal can be tested without an exchange. Returns the
+/// size the amount buys at the ask.
+pub fn check_buy(request: &BuyRequest, rules: &MarketRules, ticker: &Ticker) -> Result<Decimal> {
+    let symbol = &request.symbol;
+    let quote = symbol.quote();
+    if request.amount < rules.min_cost {
+        return Err(Error::new(
+            ErrorKind::BelowMinimum,
+            format!(
+                "{} {quote} is below {symbol}'s minimum order value of {} {quote}",
+                request.amount, rules.min_cost
+            ),
+        ));
+    }
+    let out_of_range = || {
+        Error::invalid_input(format!(
+            "{} {quote} is out of range at the ask {}",
+            request.amount, ticker.ask
+        ))
+    };
+    let size = request
+        .amount
+        .checked_div(ticker.ask)
+        .ok_or_else(out_of_range)?
+        .round_dp_with_strategy(rules.size_decimals, RoundingStrategy::ToZero);
+    if size < rules.min_size {
+        let minimum_value = rules
+            .min_size
+            .checked_mul(ticker.ask)
+            .map_or_else(|| "?".to_owned(), |v| v.round_dp(2).to_string());
+        return Err(Error::new(
+            ErrorKind::BelowMinimum,
+            format!(
+                "{} {quote} buys about {size} {} at {}, below the minimum order size of {} (about {minimum_value} {quote})",
+                request.amount,
+                symbol.base(),
+                ticker.ask,
+                rules.min_size,
+            ),
+        ));
+    }
+    if let Some(sl) = request.stop_loss.filter(|sl| *sl >= ticker.bid) {
+        return Err(Error::invalid_input(format!(
+            "stop-loss {sl} is not below the current price ({}); it would trigger at once",
+            ticker.bid
+        )));
+    }
+    if let Some(tp) = request.take_profit.filter(|tp| *tp <= ticker.ask) {
+        return Err(Error::invalid_input(format!(
+            "take-profit {tp} is not above the current price ({})",
+            ticker.ask
+        )));
+    }
+    Ok(size)
 }
 
 impl<D: ExchangeDriver> Executor<D> {
-    /// A buy the host refused by its own rules goes in the audit trail too.
-    async fn deny(&self, symbol: &Symbol, error: Error) -> Error {
-        let event = Event::new(EventKind::Denied, Utc::now())
-            .what("BUY", &symbol.to_string())
-            .failure(&error);
-        if let Err(db_error) = self.db.record_event(&event).await {
-            tracing::warn!(error = %db_error, "could not record a denial");
-        }
-        error
-    }
-
-    #[tracing::instrument(name = "service.buy", skip_all, fields(symbol = %request.symbol, amount_usd = %request.amount_usd, trade_id = tracing::field::Empty))]
+    #[tracing::instrument(name = "service.buy", skip_all, fields(symbol = %request.symbol, amount = %request.amount, trade_id = tracing::field::Empty))]
     pub async fn buy(&self, request: &BuyRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
-        // Startup recovery: settle earlier unknown outcomes first (this may
-        // free the slot), or refuse to trade if the exchange cannot be asked.
-        self.recover_before_trading().await?;
+        // Recovery first: settle this asset's earlier unknown outcomes (which
+        // may free the slot), or refuse to trade it if the exchange cannot be
+        // asked. Other assets' orders are not this decision's business.
+        self.recover_before_trading(symbol.base()).await?;
         // A friendly early answer; the database index is what enforces it.
         if let Some(existing) = self.db.active_position(symbol.base()).await? {
             let error = Error::new(
                 ErrorKind::DuplicatePosition,
                 format!(
-                    "a position in {} is already {} (trade {}); close it before opening another",
+                    "a position in {} is already {} (trade {})",
                     symbol.base(),
                     existing.status.as_str(),
                     existing.id
                 ),
             );
-            return Err(self.deny(symbol, error).await);
+            return Err(self
+                .deny(Side::Buy, symbol, Some(&existing.id), error)
+                .await);
         }
         let rules = self.tradable_rules(symbol).await?;
-        if request.amount_usd < rules.min_cost {
-            return Err(Error::new(
-                ErrorKind::BelowMinimum,
-                format!(
-                    "{} USD is below {symbol}'s minimum order value of {} USD",
-                    request.amount_usd, rules.min_cost
-                ),
-            ));
-        }
         let ticker = self.ticker(symbol).await?;
-        let estimated_size = (request.amount_usd / ticker.ask)
-            .round_dp_with_strategy(rules.size_decimals, rust_decimal::RoundingStrategy::ToZero);
-        if estimated_size < rules.min_size {
-            return Err(Error::new(
-                ErrorKind::BelowMinimum,
-                format!(
-                    "{} USD buys about {estimated_size} {} at {}, below the minimum order size of {} (about {} USD)",
-                    request.amount_usd,
-                    symbol.base(),
-                    ticker.ask,
-                    rules.min_size,
-                    (rules.min_size * ticker.ask).round_dp(2)
-                ),
-            ));
-        }
-        if let Some(sl) = request.stop_loss.filter(|sl| *sl >= ticker.bid) {
-            return Err(Error::invalid_input(format!(
-                "stop-loss {sl} is not below the current price ({}); it would trigger at once",
-                ticker.bid
-            )));
-        }
-        if let Some(tp) = request.take_profit.filter(|tp| *tp <= ticker.ask) {
-            return Err(Error::invalid_input(format!(
-                "take-profit {tp} is not above the current price ({})",
-                ticker.ask
-            )));
+        if let Err(error) = check_buy(request, &rules, &ticker) {
+            return Err(self.deny(Side::Buy, symbol, None, error).await);
         }
 
         let now = Utc::now();
@@ -131,7 +160,8 @@ impl<D: ExchangeDriver> Executor<D> {
             symbol: symbol.to_string(),
             asset: symbol.base().to_owned(),
             exchange: self.driver.info().exchange_id.clone(),
-            amount_usd: request.amount_usd,
+            amount: request.amount,
+            quote_price: Some(ticker.ask),
             stop_loss_price: request.stop_loss,
             take_profit_price: request.take_profit,
             now,
@@ -142,7 +172,7 @@ impl<D: ExchangeDriver> Executor<D> {
         // exchange proves the order was not placed.
         if let Err(error) = self.db.reserve_buy(&buy).await {
             return Err(match error.kind {
-                ErrorKind::DuplicatePosition => self.deny(symbol, error).await,
+                ErrorKind::DuplicatePosition => self.deny(Side::Buy, symbol, None, error).await,
                 _ => error,
             });
         }
@@ -150,60 +180,152 @@ impl<D: ExchangeDriver> Executor<D> {
             client_order_id: buy.client_order_id.clone(),
             symbol: symbol.clone(),
             side: Side::Buy,
-            amount: OrderAmount::Quote(request.amount_usd),
+            amount: OrderAmount::Quote(request.amount),
             deadline: Some(buy.deadline),
+            quote_price: Some(ticker.ask),
         };
-        self.send_reserved(&buy.trade_id, &order).await
+        self.send_reserved(&buy.trade_id, &order, now, rules.min_size)
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
+    use crate::exchange::MarketStatus;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn rules() -> MarketRules {
+        MarketRules {
+            symbol: Symbol::parse("SOL/USD").unwrap(),
+            pair_id: "SOLUSD".into(),
+            min_size: d("0.06"),
+            min_cost: d("0.5"),
+            size_decimals: 8,
+            price_decimals: 2,
+            status: MarketStatus::Online,
+        }
+    }
+
+    fn ticker(bid: &str, ask: &str) -> Ticker {
+        Ticker {
+            symbol: Symbol::parse("SOL/USD").unwrap(),
+            bid: d(bid),
+            ask: d(ask),
+            last: d(bid),
+        }
+    }
+
+    fn kind(result: Result<Decimal>) -> ErrorKind {
+        result.unwrap_err().kind
+    }
 
     #[test]
     fn parses_a_full_decision() {
         let r = BuyRequest::parse("sol/usd", "100", Some("95"), Some("120")).unwrap();
         assert_eq!(r.symbol.to_string(), "SOL/USD");
-        assert_eq!(r.amount_usd, Decimal::from(100));
+        assert_eq!(r.amount, Decimal::from(100));
         assert_eq!(r.stop_loss, Some(Decimal::from(95)));
+        // Any quote currency: the amount is in it.
+        assert_eq!(
+            BuyRequest::parse("BTC/USDT", "50", None, None)
+                .unwrap()
+                .amount,
+            d("50")
+        );
     }
 
     #[test]
     fn rejects_bad_decisions() {
+        for (symbol, amount, sl, tp, kind) in [
+            ("SOL/USD", "-5", None, None, ErrorKind::InvalidInput),
+            ("SOL/USD", "1e2", None, None, ErrorKind::InvalidInput),
+            ("", "100", None, None, ErrorKind::InvalidSymbol),
+            ("SOL/USD", "100", Some("0"), None, ErrorKind::InvalidInput),
+            (
+                "SOL/USD",
+                "100",
+                Some("130"),
+                Some("120"),
+                ErrorKind::InvalidInput,
+            ),
+        ] {
+            assert_eq!(
+                BuyRequest::parse(symbol, amount, sl, tp).unwrap_err().kind,
+                kind,
+                "{symbol} {amount}"
+            );
+        }
         assert_eq!(
-            BuyRequest::parse("SOL/USD", "-5", None, None)
+            BuyRequest::parse_usd("SOL/EUR", "100", None, None)
                 .unwrap_err()
                 .kind,
             ErrorKind::InvalidInput
         );
+    }
+
+    #[test]
+    fn the_pre_trade_checks() {
+        let request = |amount: &str, sl: Option<&str>, tp: Option<&str>| {
+            BuyRequest::parse("SOL/USD", amount, sl, tp).unwrap()
+        };
         assert_eq!(
-            BuyRequest::parse("SOL/USD", "1e2", None, None)
-                .unwrap_err()
-                .kind,
+            check_buy(
+                &request("100", None, None),
+                &rules(),
+                &ticker("149.95", "150.05")
+            )
+            .unwrap(),
+            d("0.66644451")
+        );
+        assert_eq!(
+            kind(check_buy(
+                &request("0.4", None, None),
+                &rules(),
+                &ticker("149.95", "150.05")
+            )),
+            ErrorKind::BelowMinimum
+        );
+        assert_eq!(
+            kind(check_buy(
+                &request("5", None, None),
+                &rules(),
+                &ticker("149.95", "150.05")
+            )),
+            ErrorKind::BelowMinimum
+        );
+        assert_eq!(
+            kind(check_buy(
+                &request("100", Some("150"), None),
+                &rules(),
+                &ticker("149.95", "150.05")
+            )),
             ErrorKind::InvalidInput
         );
         assert_eq!(
-            BuyRequest::parse("", "100", None, None).unwrap_err().kind,
-            ErrorKind::InvalidSymbol
-        );
-        assert_eq!(
-            BuyRequest::parse("SOL/EUR", "100", None, None)
-                .unwrap_err()
-                .kind,
+            kind(check_buy(
+                &request("100", None, Some("150"),),
+                &rules(),
+                &ticker("149.95", "150.05")
+            )),
             ErrorKind::InvalidInput
         );
-        assert_eq!(
-            BuyRequest::parse("SOL/USD", "100", Some("0"), None)
-                .unwrap_err()
-                .kind,
-            ErrorKind::InvalidInput
-        );
-        assert_eq!(
-            BuyRequest::parse("SOL/USD", "100", Some("130"), Some("120"))
-                .unwrap_err()
-                .kind,
-            ErrorKind::InvalidInput
+        // An ask of 1e-28 would make the size overflow: refused, not a panic.
+        assert!(
+            check_buy(
+                &request("100", None, None),
+                &rules(),
+                &ticker(
+                    "0.0000000000000000000000000001",
+                    "0.0000000000000000000000000001"
+                )
+            )
+            .is_err()
         );
     }
 }

@@ -12,18 +12,19 @@ mod settle;
 use std::time::Duration;
 
 use chrono::Utc;
+use rust_decimal::Decimal;
 
-use crate::db::{Database, TradeRecord};
+use crate::db::{Database, Event, EventKind};
 use crate::domain::Symbol;
+use crate::domain::trade::TradeRecord;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{
     Balance, DriverError, ExchangeDriver, ExchangeState, ExchangeStatus, MarketRules, MarketStatus,
-    OrderReport, Ticker,
+    OrderLookup, OrderReport, Side, Ticker,
 };
 
-pub use buy::BuyRequest;
-
-pub use reconcile::{Reconciled, Resolution};
+pub use buy::{BuyRequest, check_buy};
+pub use reconcile::{HandResolution, Reconciled, Resolution};
 pub use sell::SellRequest;
 
 /// How long to wait for an accepted market order to report its fill.
@@ -31,15 +32,20 @@ const FILL_POLLS: u32 = 12;
 const FILL_POLL_START: Duration = Duration::from_millis(25);
 const FILL_POLL_MAX: Duration = Duration::from_secs(1);
 
-/// Timing rules of the order lifecycle.
+/// Rules of the order lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     /// Sent with each order: the exchange must not execute it afterwards.
     /// Kraken accepts 2 to 60 seconds.
     pub order_deadline: Duration,
     /// Allowance for clock skew between host and exchange: an order is
-    /// declared never executed only once its deadline is this far past.
+    /// declared never executed only once its deadline is this far past on
+    /// the exchange's clock, and only while the two clocks agree this well.
     pub reconcile_grace: Duration,
+    /// The pre-trade guard: how much more than the quote a buy sized in
+    /// base units may be worth at the price the host saw (a fraction). A
+    /// fill itself is recorded as it happened, whatever its slippage.
+    pub max_slippage: Decimal,
 }
 
 impl Default for Policy {
@@ -47,6 +53,7 @@ impl Default for Policy {
         Policy {
             order_deadline: Duration::from_secs(30),
             reconcile_grace: Duration::from_secs(10),
+            max_slippage: Decimal::new(1, 2),
         }
     }
 }
@@ -86,16 +93,16 @@ impl<D: ExchangeDriver> Executor<D> {
         &self.driver
     }
 
-    /// Market-buys `amount_usd` of `symbol`'s base asset and records an OPEN
-    /// trade with the exchange's actual fill.
+    /// Market-buys `amount` of `symbol`'s quote currency and records an
+    /// OPEN trade with the exchange's actual fill.
     pub async fn execute_buy(
         &self,
         symbol: &str,
-        amount_usd: &str,
+        amount: &str,
         stop_loss: Option<&str>,
         take_profit: Option<&str>,
     ) -> Result<TradeRecord> {
-        let request = BuyRequest::parse(symbol, amount_usd, stop_loss, take_profit)?;
+        let request = BuyRequest::parse(symbol, amount, stop_loss, take_profit)?;
         self.buy(&request).await
     }
 
@@ -124,6 +131,11 @@ impl<D: ExchangeDriver> Executor<D> {
         self.db.trades(limit).await
     }
 
+    /// The audit trail, oldest first: of one trade, or the latest `limit`.
+    pub async fn history(&self, trade_id: Option<&str>, limit: i64) -> Result<Vec<Event>> {
+        self.db.events(trade_id, limit).await
+    }
+
     pub async fn balances(&self) -> Result<Vec<Balance>> {
         Ok(retry::read("balances", || self.driver.balances()).await?)
     }
@@ -134,6 +146,24 @@ impl<D: ExchangeDriver> Executor<D> {
 
     async fn ticker(&self, symbol: &Symbol) -> Result<Ticker> {
         Ok(retry::read("ticker", || self.driver.ticker(symbol)).await?)
+    }
+
+    /// A decision the host refused by its own rules goes in the audit trail.
+    async fn deny(
+        &self,
+        side: Side,
+        symbol: &Symbol,
+        trade_id: Option<&str>,
+        error: Error,
+    ) -> Error {
+        let mut event = Event::new(EventKind::Denied, Utc::now())
+            .what(side, &symbol.to_string())
+            .failure(&error);
+        event.trade_id = trade_id.map(str::to_owned);
+        if let Err(db_error) = self.db.record_event(&event).await {
+            tracing::warn!(error = %db_error, "could not record a denial");
+        }
+        error
     }
 
     /// Pre-trade checks before anything is written or sent: the exchange is
@@ -168,18 +198,22 @@ impl<D: ExchangeDriver> Executor<D> {
 
     /// Reads an accepted order's fill, waiting briefly for it to complete;
     /// the caller has already looked once, so each look here follows a pause.
-    async fn await_fill(&self, order_id: &str) -> std::result::Result<OrderReport, DriverError> {
+    async fn await_fill(
+        &self,
+        lookup: &OrderLookup,
+    ) -> std::result::Result<OrderReport, DriverError> {
         let mut delay = FILL_POLL_START;
         let mut last_error = None;
         for _ in 0..FILL_POLLS {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(FILL_POLL_MAX);
-            match self.driver.query_order(order_id).await {
+            match self.driver.query_order(lookup).await {
                 Ok(report) if report.state.is_terminal() => return Ok(report),
                 Ok(_) => last_error = None,
                 Err(err) => last_error = Some(err),
             }
         }
+        let order_id = lookup.order_id.as_deref().unwrap_or("?");
         Err(DriverError::UnknownOutcome(match last_error {
             Some(err) => {
                 format!("order {order_id} was accepted but its fill could not be read: {err}")

@@ -5,10 +5,11 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::Executor;
-use crate::db::{TradeRecord, TradeStatus};
+use crate::db::NewSell;
+use crate::domain::trade::{TradeRecord, TradeStatus};
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exchange::{ExchangeDriver, MarketOrder, OrderAmount, Side};
+use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Side};
 
 /// A validated sell decision. `amount` `None` sells the whole position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,8 @@ impl SellRequest {
         let trade_id = match trade_id.map(str::trim) {
             Some(id) if uuid::Uuid::parse_str(id).is_err() => {
                 return Err(Error::invalid_input(format!(
-                    "trade id {id:?} is not a trade id (a UUID)"
+                    "trade id {:?} is not a trade id (a UUID)",
+                    crate::text::untrusted(id, 64)
                 )));
             }
             other => other.map(str::to_owned),
@@ -40,6 +42,46 @@ impl SellRequest {
             trade_id,
         })
     }
+}
+
+/// The amount a sell of `open_size` may send under `rules`, or why not.
+fn check_sell(
+    amount: Decimal,
+    open_size: Decimal,
+    symbol: &Symbol,
+    rules: &MarketRules,
+) -> Result<()> {
+    if amount > open_size {
+        return Err(Error::invalid_input(format!(
+            "cannot sell {amount} {}: the open position is {open_size}",
+            symbol.base()
+        )));
+    }
+    if amount.normalize().scale() > rules.size_decimals {
+        return Err(Error::invalid_input(format!(
+            "{amount} has more than the {} decimals {symbol} allows",
+            rules.size_decimals
+        )));
+    }
+    if amount < rules.min_size {
+        return Err(Error::new(
+            ErrorKind::BelowMinimum,
+            format!(
+                "{amount} {} is below {symbol}'s minimum order size of {}",
+                symbol.base(),
+                rules.min_size
+            ),
+        ));
+    }
+    let rest = open_size - amount;
+    if !rest.is_zero() && rest < rules.min_size {
+        return Err(Error::invalid_input(format!(
+            "selling {amount} would leave {rest} {}, below the minimum order size of {} and so unsellable; sell all {open_size} instead",
+            symbol.base(),
+            rules.min_size
+        )));
+    }
+    Ok(())
 }
 
 impl<D: ExchangeDriver> Executor<D> {
@@ -71,86 +113,73 @@ impl<D: ExchangeDriver> Executor<D> {
     #[tracing::instrument(name = "service.sell", skip_all, fields(symbol = %request.symbol, trade_id = tracing::field::Empty))]
     pub async fn sell(&self, request: &SellRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
-        self.recover_before_trading().await?;
-        let trade = self.trade_to_sell(request).await?;
+        self.recover_before_trading(symbol.base()).await?;
+        let trade = match self.trade_to_sell(request).await {
+            Ok(trade) => trade,
+            Err(error) => {
+                let trade_id = request.trade_id.as_deref();
+                return Err(self.deny(Side::Sell, symbol, trade_id, error).await);
+            }
+        };
         tracing::Span::current().record("trade_id", trade.id.as_str());
         let open_size = trade.size.unwrap_or_default();
         let amount = request.amount.unwrap_or(open_size);
-        if amount > open_size {
-            return Err(Error::invalid_input(format!(
-                "cannot sell {amount} {}: the open position is {open_size}",
-                symbol.base()
-            )));
-        }
         let rules = self.tradable_rules(symbol).await?;
-        if amount.scale() > rules.size_decimals && amount.normalize().scale() > rules.size_decimals
-        {
-            return Err(Error::invalid_input(format!(
-                "{amount} has more than the {} decimals {symbol} allows",
-                rules.size_decimals
-            )));
-        }
-        if amount < rules.min_size {
-            return Err(Error::new(
-                ErrorKind::BelowMinimum,
-                format!(
-                    "{amount} {} is below {symbol}'s minimum order size of {}",
-                    symbol.base(),
-                    rules.min_size
-                ),
-            ));
-        }
-        let rest = open_size - amount;
-        if !rest.is_zero() && rest < rules.min_size {
-            return Err(Error::invalid_input(format!(
-                "selling {amount} would leave {rest} {}, below the minimum order size of {} and so unsellable; sell all {open_size} instead",
-                symbol.base(),
-                rules.min_size
-            )));
+        if let Err(error) = check_sell(amount, open_size, symbol, &rules) {
+            return Err(self.deny(Side::Sell, symbol, Some(&trade.id), error).await);
         }
 
-        let client_order_id = Uuid::new_v4().to_string();
         let now = Utc::now();
-        let deadline = self.order_deadline(now);
-        // Claims the trade (CLOSING) and writes the order row before sending.
-        self.db
-            .claim_sell(&trade.id, &client_order_id, amount, now, deadline)
-            .await?;
+        let sell = NewSell {
+            trade_id: trade.id.clone(),
+            client_order_id: Uuid::new_v4().to_string(),
+            symbol: symbol.to_string(),
+            amount,
+            open_size,
+            quote_price: None,
+            now,
+            deadline: self.order_deadline(now),
+        };
+        // Claims the trade (CLOSING) at the size checked above, and writes the
+        // order row, before sending: a sell that finished meanwhile makes the
+        // claim fail instead of selling more than is held.
+        if let Err(error) = self.db.claim_sell(&sell).await {
+            return Err(self.deny(Side::Sell, symbol, Some(&trade.id), error).await);
+        }
         let order = MarketOrder {
-            client_order_id,
+            client_order_id: sell.client_order_id,
             symbol: symbol.clone(),
             side: Side::Sell,
             amount: OrderAmount::Base(amount),
-            deadline: Some(deadline),
+            deadline: Some(sell.deadline),
+            quote_price: None,
         };
-        self.send_reserved(&trade.id, &order).await
+        self.send_reserved(&trade.id, &order, now, rules.min_size)
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
+    use crate::exchange::MarketStatus;
 
     #[test]
     fn rejects_bad_sell_input() {
-        assert_eq!(
-            SellRequest::parse("SOL/USD", Some("0"), None)
-                .unwrap_err()
-                .kind,
-            ErrorKind::InvalidInput
-        );
-        assert_eq!(
-            SellRequest::parse("SOL/USD", Some("NaN"), None)
-                .unwrap_err()
-                .kind,
-            ErrorKind::InvalidInput
-        );
-        assert_eq!(
-            SellRequest::parse("SOL/USD", None, Some("42"))
-                .unwrap_err()
-                .kind,
-            ErrorKind::InvalidInput
-        );
+        for (amount, trade_id, kind) in [
+            (Some("0"), None, ErrorKind::InvalidInput),
+            (Some("NaN"), None, ErrorKind::InvalidInput),
+            (None, Some("42"), ErrorKind::InvalidInput),
+        ] {
+            assert_eq!(
+                SellRequest::parse("SOL/USD", amount, trade_id)
+                    .unwrap_err()
+                    .kind,
+                kind
+            );
+        }
         assert_eq!(
             SellRequest::parse("nope", None, None).unwrap_err().kind,
             ErrorKind::InvalidSymbol
@@ -163,5 +192,36 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn sells_stay_within_the_position_and_the_rules() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let sol = Symbol::parse("SOL/USD").unwrap();
+        let rules = MarketRules {
+            symbol: sol.clone(),
+            pair_id: "SOLUSD".into(),
+            min_size: d("0.06"),
+            min_cost: d("0.5"),
+            size_decimals: 8,
+            price_decimals: 2,
+            status: MarketStatus::Online,
+        };
+        assert!(check_sell(d("0.5"), d("1"), &sol, &rules).is_ok());
+        assert!(check_sell(d("1"), d("1"), &sol, &rules).is_ok());
+        for (amount, kind) in [
+            ("1.1", ErrorKind::InvalidInput),
+            ("0.000000001", ErrorKind::InvalidInput),
+            ("0.05", ErrorKind::BelowMinimum),
+            ("0.95", ErrorKind::InvalidInput),
+        ] {
+            assert_eq!(
+                check_sell(d(amount), d("1"), &sol, &rules)
+                    .unwrap_err()
+                    .kind,
+                kind,
+                "{amount}"
+            );
+        }
     }
 }

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rust_decimal::Decimal;
 
 use super::Executor;
-use crate::db::{Database, TradeStatus};
+use crate::db::Database;
 use crate::domain::Symbol;
+use crate::domain::trade::TradeStatus;
 use crate::error::ErrorKind;
 use crate::exchange::*;
 
@@ -59,16 +60,24 @@ impl ExchangeDriver for Scripted {
             status: MarketStatus::Online,
         })
     }
-    async fn ticker(&self, _: &Symbol) -> DriverResult<Ticker> {
+    async fn ticker(&self, symbol: &Symbol) -> DriverResult<Ticker> {
         self.ticker_calls.fetch_add(1, Ordering::SeqCst);
         match self.ticker_failures.lock().unwrap().pop() {
             Some(err) => Err(err),
             None => Ok(Ticker {
+                symbol: symbol.clone(),
                 bid: d("99"),
                 ask: d("100"),
                 last: d("99.5"),
             }),
         }
+    }
+    async fn tickers(&self, symbols: &[Symbol]) -> DriverResult<Vec<Ticker>> {
+        let mut list = Vec::new();
+        for symbol in symbols {
+            list.push(self.ticker(symbol).await?);
+        }
+        Ok(list)
     }
     async fn balances(&self) -> DriverResult<Vec<Balance>> {
         Ok(vec![])
@@ -79,28 +88,37 @@ impl ExchangeDriver for Scripted {
             message: None,
         })
     }
-    async fn place_market_order(&self, _: &MarketOrder) -> DriverResult<String> {
+    async fn place_market_order(&self, _: &MarketOrder) -> Result<Placement, PlacementError> {
         self.place_calls.fetch_add(1, Ordering::SeqCst);
         match self.place_result.lock().unwrap().take() {
-            Some(err) => Err(err),
-            None => Ok("OABCDE-FGHIJ-KLMNOP".into()),
+            Some(err) => Err(err.into()),
+            None => Ok(Placement {
+                order_id: "OABCDE-FGHIJ-KLMNOP".into(),
+                fill: None,
+            }),
         }
     }
-    async fn query_order(&self, order_id: &str) -> DriverResult<OrderReport> {
+    async fn query_order(&self, lookup: &OrderLookup) -> DriverResult<OrderReport> {
         Ok(OrderReport {
-            order_id: order_id.into(),
-            client_order_id: None,
+            order_id: lookup.order_id.clone().unwrap_or_default(),
+            client_order_id: Some(lookup.client_order_id.clone()),
+            symbol: lookup.symbol.clone(),
             side: Side::Buy,
             state: OrderState::Closed,
             filled_size: d("1"),
             average_price: d("100"),
             cost: d("100"),
-            fee: d("0.26"),
-            fee_currency: "USD".into(),
+            fees: vec![Fee {
+                amount: d("0.26"),
+                currency: "USD".into(),
+            }],
         })
     }
-    async fn find_order(&self, _: &str) -> DriverResult<Option<OrderReport>> {
+    async fn find_order(&self, _: &OrderLookup) -> DriverResult<Option<OrderReport>> {
         Ok(None)
+    }
+    async fn server_time(&self) -> DriverResult<chrono::DateTime<chrono::Utc>> {
+        Ok(chrono::Utc::now())
     }
 }
 

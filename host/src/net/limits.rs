@@ -1,0 +1,268 @@
+//! Rate limits kept on the host side so a key (or the host's IP) never
+//! trips the exchange's: Kraken's REST call counter — a counter that rises
+//! per private call and decays continuously is a leaky bucket, which is
+//! what GCRA (governor) models —, a public-request budget, and the pause an
+//! exchange asks for with `Retry-After`.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+use crate::error::{Error, Result};
+
+/// Counter size and decay per second of one Kraken verification tier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tier {
+    pub max: u32,
+    pub decay_per_second: f64,
+}
+
+impl Tier {
+    pub const STARTER: Tier = Tier {
+        max: 15,
+        decay_per_second: 0.33,
+    };
+    pub const INTERMEDIATE: Tier = Tier {
+        max: 20,
+        decay_per_second: 0.5,
+    };
+    pub const PRO: Tier = Tier {
+        max: 20,
+        decay_per_second: 1.0,
+    };
+
+    /// `starter`, `intermediate`, `pro`, or a custom `MAX/DECAY` (e.g. `10/0.5`).
+    pub fn parse(text: &str) -> Result<Tier> {
+        let bad = || {
+            Error::config(format!(
+                "rate-limit tier {text:?} is not starter, intermediate, pro or MAX/DECAY (e.g. 15/0.33)"
+            ))
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "starter" => Ok(Tier::STARTER),
+            "intermediate" => Ok(Tier::INTERMEDIATE),
+            "pro" => Ok(Tier::PRO),
+            custom => {
+                let (max, decay) = custom.split_once('/').ok_or_else(bad)?;
+                let max: u32 = max.parse().map_err(|_| bad())?;
+                let decay: f64 = decay.parse().map_err(|_| bad())?;
+                if max == 0 || max > 1000 || !(0.01..=1000.0).contains(&decay) {
+                    return Err(bad());
+                }
+                Ok(Tier {
+                    max,
+                    decay_per_second: decay,
+                })
+            }
+        }
+    }
+}
+
+/// What one private call adds to Kraken's counter.
+pub fn kraken_cost(path: &str) -> u32 {
+    match path.rsplit('/').next().unwrap_or_default() {
+        // Trading calls have the matching engine's own limiter instead.
+        "AddOrder" | "AddOrderBatch" | "CancelOrder" | "CancelOrderBatch" | "EditOrder"
+        | "AmendOrder" => 0,
+        "Ledgers" | "QueryLedgers" | "TradesHistory" | "QueryTrades" => 2,
+        _ => 1,
+    }
+}
+
+/// A leaky bucket of `burst` calls refilled at `per_second`.
+fn bucket(burst: u32, per_second: f64) -> DefaultDirectRateLimiter {
+    let period = Duration::from_secs_f64(1.0 / per_second);
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst);
+    RateLimiter::direct(quota)
+}
+
+/// Waits for `cost` units, never more than the bucket holds: a cost above
+/// the burst waits for a full bucket rather than not at all.
+async fn take(limiter: &DefaultDirectRateLimiter, burst: u32, cost: u32) {
+    if let Some(cost) = NonZeroU32::new(cost.min(burst.max(1))) {
+        let _ = limiter.until_n_ready(cost).await;
+    }
+}
+
+/// The exchange's private call counter (Kraken's REST counter), per key.
+pub struct RestCounter {
+    limiter: DefaultDirectRateLimiter,
+    burst: u32,
+}
+
+impl RestCounter {
+    pub fn new(tier: Tier) -> RestCounter {
+        // One count of headroom: the exchange measures decay from when each
+        // request arrives, and arrival times jitter.
+        let burst = tier.max.saturating_sub(1).max(1);
+        RestCounter {
+            limiter: bucket(burst, tier.decay_per_second),
+            burst,
+        }
+    }
+
+    /// Takes room for a call costing `cost` if there is some now.
+    pub fn try_acquire(&self, cost: u32) -> bool {
+        match NonZeroU32::new(cost.min(self.burst)) {
+            Some(cost) => matches!(self.limiter.check_n(cost), Ok(Ok(()))),
+            None => true,
+        }
+    }
+
+    /// Waits until a call costing `cost` fits under the counter.
+    pub async fn acquire(&self, cost: u32) {
+        take(&self.limiter, self.burst, cost).await;
+    }
+}
+
+/// Public requests per process (per IP, as exchanges count them).
+pub struct PublicLimiter {
+    limiter: DefaultDirectRateLimiter,
+    burst: u32,
+}
+
+/// `burst` requests at once, then `per_second`: Kraken asks for about one
+/// public call a second; a short burst lets one order's reads go at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublicRate {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl PublicRate {
+    pub const DEFAULT: PublicRate = PublicRate {
+        burst: 10,
+        per_second: 1.0,
+    };
+
+    /// `BURST/PER_SECOND`, e.g. `10/1`.
+    pub fn parse(text: &str) -> Result<PublicRate> {
+        let bad = || {
+            Error::config(format!(
+                "public rate {text:?} is not BURST/PER_SECOND (e.g. 10/1)"
+            ))
+        };
+        let (burst, rate) = text.trim().split_once('/').ok_or_else(bad)?;
+        let burst: u32 = burst.parse().map_err(|_| bad())?;
+        let per_second: f64 = rate.parse().map_err(|_| bad())?;
+        if burst == 0 || burst > 10_000 || !(0.01..=10_000.0).contains(&per_second) {
+            return Err(bad());
+        }
+        Ok(PublicRate { burst, per_second })
+    }
+}
+
+impl PublicLimiter {
+    pub fn new(rate: PublicRate) -> PublicLimiter {
+        PublicLimiter {
+            limiter: bucket(rate.burst, rate.per_second),
+            burst: rate.burst,
+        }
+    }
+
+    pub async fn acquire(&self) {
+        take(&self.limiter, self.burst, 1).await;
+    }
+}
+
+/// A pause the exchange asked for (`Retry-After` on 429/418): until it
+/// passes, the host sends nothing to it and says so.
+#[derive(Default)]
+pub struct Backoff {
+    until: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Backoff {
+    pub fn pause_for(&self, seconds: u64) {
+        let until = std::time::Instant::now() + Duration::from_secs(seconds.min(3 * 24 * 3600));
+        let mut current = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        if current.is_none_or(|c| c < until) {
+            *current = Some(until);
+        }
+    }
+
+    /// Seconds left of the pause, if any.
+    pub fn remaining(&self) -> Option<u64> {
+        let current = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        current
+            .and_then(|until| until.checked_duration_since(std::time::Instant::now()))
+            .map(|left| left.as_secs().max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn costs_follow_krakens_table() {
+        assert_eq!(kraken_cost("/0/private/AddOrder"), 0);
+        assert_eq!(kraken_cost("/0/private/Ledgers"), 2);
+        assert_eq!(kraken_cost("/0/private/BalanceEx"), 1);
+    }
+
+    #[test]
+    fn tiers_parse() {
+        assert_eq!(Tier::parse("Starter").unwrap(), Tier::STARTER);
+        assert_eq!(
+            Tier::parse("3/20").unwrap(),
+            Tier {
+                max: 3,
+                decay_per_second: 20.0
+            }
+        );
+        for bad in ["", "gold", "0/1", "3/0", "x/1", "3"] {
+            assert!(Tier::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(PublicRate::parse("10/1").unwrap(), PublicRate::DEFAULT);
+        for bad in ["", "0/1", "5/0", "5", "x/y"] {
+            assert!(PublicRate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cost_above_the_burst_waits_for_a_full_bucket() {
+        // Max 2 → burst 1: a cost of 2 cannot fit; it must still wait
+        // (one unit every 50 ms) instead of passing at once.
+        let counter = RestCounter::new(Tier {
+            max: 2,
+            decay_per_second: 20.0,
+        });
+        assert!(counter.try_acquire(1));
+        let started = std::time::Instant::now();
+        counter.acquire(2).await;
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        assert!(!counter.try_acquire(1), "the wait took the bucket");
+    }
+
+    #[test]
+    fn a_pause_is_kept_until_it_passes() {
+        let backoff = Backoff::default();
+        assert_eq!(backoff.remaining(), None);
+        backoff.pause_for(30);
+        assert!(backoff.remaining().is_some_and(|s| s <= 30));
+    }
+
+    #[test]
+    fn a_burst_fits_then_the_counter_is_full_except_for_orders() {
+        let counter = RestCounter::new(Tier {
+            max: 4,
+            decay_per_second: 0.01,
+        });
+        for _ in 0..3 {
+            assert!(counter.try_acquire(kraken_cost("/0/private/BalanceEx")));
+        }
+        assert!(
+            !counter.try_acquire(kraken_cost("/0/private/QueryOrders")),
+            "the counter is full"
+        );
+        assert!(
+            counter.try_acquire(kraken_cost("/0/private/AddOrder")),
+            "orders do not count here"
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! Outbound HTTP on a driver's behalf. The host decides where a request may
+//! go (the profile's allow-list, among the paths the driver declared),
+//! bounds the one order a `place-market-order` call may send to the order
+//! the host reserved, signs it, keeps under the exchange's rate limits,
+//! sends it and caps what comes back. A driver only names a path and
+//! parameters; it never sees the base URL's credentials, a header, a socket
+//! or a key.
+//!
+//! Parts: `policy` (allow-list), `signer` (keys and nonces, over a
+//! `NonceStore`), `transport` (the HTTP client), `limits`, `cache`.
+
+mod cache;
+mod limits;
+mod policy;
+mod request;
+mod signer;
+pub(crate) mod signing;
+mod transport;
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use crate::profile::{
+    Endpoint, MarketRef, Observations, OrderAnswer, OrderPermit, OrderSize, Profile, Purpose,
+    Quote, check_order,
+};
+pub use limits::{PublicRate, RestCounter, Tier, kraken_cost};
+pub use policy::MAX_REQUEST_BYTES;
+pub use request::{HttpError, Method, Request, Response};
+pub use signer::{NonceSource, NonceStore, Signer};
+pub use transport::MAX_RESPONSE_BYTES;
+
+use cache::ResponseCache;
+use limits::{Backoff, PublicLimiter};
+use transport::{Outgoing, Transport};
+
+/// How the network layer is set up for a process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NetSettings {
+    pub timeout: Duration,
+    /// The account's private call counter; `None` only against a fake.
+    pub private_tier: Option<Tier>,
+    /// The public-request budget; `None` only against a fake.
+    pub public_rate: Option<PublicRate>,
+}
+
+/// What the host binds the network to once the driver has said who it is:
+/// the profile its signing scheme names, the paths it declared, the base
+/// URL the operator chose, and the signer when there are credentials.
+pub struct Binding {
+    pub profile: Arc<dyn Profile>,
+    pub declared: Vec<String>,
+    pub base_url: String,
+    pub signer: Option<Signer>,
+}
+
+pub struct Outbound {
+    transport: Transport,
+    binding: OnceLock<Binding>,
+    cache: ResponseCache,
+    observations: Mutex<Observations>,
+    private: Option<RestCounter>,
+    public: Option<PublicLimiter>,
+    backoff: Backoff,
+}
+
+impl Outbound {
+    pub fn new(settings: &NetSettings) -> Result<Outbound, String> {
+        Ok(Outbound {
+            transport: Transport::new(settings.timeout)?,
+            binding: OnceLock::new(),
+            cache: ResponseCache::default(),
+            observations: Mutex::new(Observations::default()),
+            private: settings.private_tier.map(RestCounter::new),
+            public: settings.public_rate.map(PublicLimiter::new),
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// Binds the network to the loaded driver; set once, later calls
+    /// change nothing. Until then nothing is sent for the driver.
+    pub fn bind(&self, binding: Binding) {
+        let _ = self.binding.set(binding);
+    }
+
+    pub fn profile(&self) -> Option<&Arc<dyn Profile>> {
+        self.binding.get().map(|b| &b.profile)
+    }
+
+    pub fn base_url(&self) -> Option<&str> {
+        self.binding.get().map(|b| b.base_url.as_str())
+    }
+
+    fn bound(&self) -> Result<&Binding, HttpError> {
+        self.binding.get().ok_or_else(|| {
+            HttpError::Denied("the driver has not been bound to an exchange profile yet".to_owned())
+        })
+    }
+
+    /// Sends a driver's request. `permit` is given only inside
+    /// `place-market-order`: it is the one order that call may place.
+    pub async fn send(
+        &self,
+        request: Request,
+        permit: Option<&OrderPermit>,
+    ) -> Result<Response, HttpError> {
+        let binding = self.bound()?;
+        let endpoint = policy::check(&*binding.profile, &binding.declared, &request)?;
+        if endpoint.purpose == Purpose::PlaceOrder {
+            return self.place(binding, endpoint, &request, permit).await;
+        }
+        self.exchange(binding, endpoint, &request, None).await
+    }
+
+    /// The exchange's clock, read by the host itself.
+    pub async fn server_time(&self) -> Result<chrono::DateTime<chrono::Utc>, HttpError> {
+        let binding = self.bound()?;
+        let request = binding.profile.time_request();
+        let response = self.host_fetch(binding, &request).await?;
+        if response.status != 200 {
+            return Err(HttpError::NoAnswer(format!(
+                "the exchange's clock answered HTTP {}",
+                response.status
+            )));
+        }
+        binding.profile.parse_time(&response.body).ok_or_else(|| {
+            HttpError::NoAnswer("the exchange's clock answer is unreadable".to_owned())
+        })
+    }
+
+    async fn place(
+        &self,
+        binding: &Binding,
+        endpoint: &'static Endpoint,
+        request: &Request,
+        permit: Option<&OrderPermit>,
+    ) -> Result<Response, HttpError> {
+        let Some(permit) = permit else {
+            return Err(HttpError::Denied(
+                "orders are placed only by place-market-order, for the order the host reserved"
+                    .to_owned(),
+            ));
+        };
+        if !permit.unused() {
+            return Err(HttpError::Denied(
+                "place-market-order may send one order request, and it was sent or refused"
+                    .to_owned(),
+            ));
+        }
+        if let Err(rule) = self.check_order(binding, request, permit).await {
+            let rule = format!("order refused by the host: {rule}");
+            permit.refuse(rule.clone());
+            return Err(HttpError::Denied(rule));
+        }
+        // Binance executes an order no later than its receive window: the
+        // host's deadline, as the window.
+        let window = permit
+            .intent()
+            .deadline
+            .and_then(|d| (d - chrono::Utc::now()).to_std().ok());
+        permit.sending();
+        let result = self.exchange(binding, endpoint, request, window).await;
+        permit.sent(match &result {
+            Ok(response) => binding
+                .profile
+                .decode_order_answer(response.status, &response.body),
+            Err(HttpError::NoAnswer(why)) => OrderAnswer::Unclear(why.clone()),
+            Err(HttpError::NotSent(why) | HttpError::Denied(why)) => {
+                OrderAnswer::NotSent(why.clone())
+            }
+        });
+        result
+    }
+
+    /// Whether `request` is exactly the permitted order, by what the host
+    /// itself read from the exchange. Returns the rule broken.
+    async fn check_order(
+        &self,
+        binding: &Binding,
+        request: &Request,
+        permit: &OrderPermit,
+    ) -> Result<(), String> {
+        let decoded = binding.profile.decode_order(request)?;
+        let market = self.market_named(binding, &decoded.pair).await?;
+        let price = match decoded.size {
+            OrderSize::Base(_) if permit.intent().side == crate::exchange::Side::Buy => {
+                self.price_of(binding, &market.pair_id).await
+            }
+            _ => None,
+        };
+        check_order(
+            permit.intent(),
+            &decoded,
+            &market,
+            price,
+            permit.slippage_margin(),
+            binding.profile.order_carries_deadline(),
+        )
+    }
+
+    fn observations(&self) -> std::sync::MutexGuard<'_, Observations> {
+        self.observations.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The market an exchange name stands for, from the exchange's own
+    /// reference data (read by the host if it has not seen it yet).
+    async fn market_named(&self, binding: &Binding, name: &str) -> Result<MarketRef, String> {
+        if let Some(market) = self.observations().market_named(name) {
+            return Ok(market.clone());
+        }
+        let request = binding.profile.markets_request();
+        self.host_fetch(binding, &request)
+            .await
+            .map_err(|e| format!("the host could not read the exchange's markets: {e}"))?;
+        self.observations()
+            .market_named(name)
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a market the exchange lists",
+                    crate::text::untrusted(name, 40)
+                )
+            })
+    }
+
+    /// A recent price of the market, read by the host if it has none.
+    async fn price_of(&self, binding: &Binding, pair_id: &str) -> Option<Quote> {
+        if let Some(quote) = self.observations().fresh_price(pair_id) {
+            return Some(quote);
+        }
+        let request = binding.profile.price_request(pair_id);
+        self.host_fetch(binding, &request).await.ok()?;
+        self.observations().fresh_price(pair_id)
+    }
+
+    /// A public request the host makes itself, through the same limits,
+    /// cache and observation as a driver's.
+    async fn host_fetch(
+        &self,
+        binding: &Binding,
+        request: &Request,
+    ) -> Result<Response, HttpError> {
+        let endpoint = binding
+            .profile
+            .endpoint(request.method, &request.path)
+            .ok_or_else(|| HttpError::Denied(format!("{} is not in the profile", request.path)))?;
+        self.exchange(binding, endpoint, request, None).await
+    }
+
+    async fn exchange(
+        &self,
+        binding: &Binding,
+        endpoint: &'static Endpoint,
+        request: &Request,
+        recv_window: Option<Duration>,
+    ) -> Result<Response, HttpError> {
+        let span = tracing::info_span!("http.send", path = %request.path, signed = request.signed, status = tracing::field::Empty);
+        async move {
+            if let Some(left) = self.backoff.remaining() {
+                return Err(HttpError::NotSent(format!(
+                    "the exchange asked the host to pause for {left} more seconds (Retry-After)"
+                )));
+            }
+            let result = if request.signed {
+                self.send_signed(binding, request, recv_window).await
+            } else {
+                self.send_public(binding, endpoint, request).await
+            };
+            match &result {
+                Ok(response) => {
+                    tracing::Span::current().record("status", response.status);
+                    if matches!(response.status, 418 | 429) {
+                        self.backoff.pause_for(response.retry_after.unwrap_or(60));
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "request failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn send_public(
+        &self,
+        binding: &Binding,
+        endpoint: &'static Endpoint,
+        request: &Request,
+    ) -> Result<Response, HttpError> {
+        let fresh = request.cache_for.min(endpoint.max_cache);
+        if let Some(cached) = self.cache.get(request, fresh) {
+            return Ok(cached);
+        }
+        if let Some(public) = &self.public {
+            public.acquire().await;
+        }
+        let post = request.method == Method::Post;
+        let response = self
+            .transport
+            .send(Outgoing {
+                post,
+                url: signer::url(&binding.base_url, &request.path, &request.query),
+                headers: Vec::new(),
+                body: post.then(|| request::encode(&request.form)),
+            })
+            .await?;
+        if response.status == 200 {
+            if !fresh.is_zero() {
+                self.cache.put(request, &response);
+            }
+            if matches!(endpoint.purpose, Purpose::Markets | Purpose::Prices) {
+                binding.profile.observe(
+                    endpoint,
+                    request,
+                    &response.body,
+                    &mut self.observations(),
+                );
+            }
+        }
+        Ok(response)
+    }
+
+    async fn send_signed(
+        &self,
+        binding: &Binding,
+        request: &Request,
+        recv_window: Option<Duration>,
+    ) -> Result<Response, HttpError> {
+        let Some(signer) = &binding.signer else {
+            return Err(HttpError::Denied(
+                "no exchange credentials are configured".to_owned(),
+            ));
+        };
+        if let Some(counter) = &self.private {
+            counter
+                .acquire(binding.profile.private_cost(&request.path))
+                .await;
+        }
+        let _lane = signer.lane().await;
+        let outgoing = signer.sign(&binding.base_url, request, recv_window).await?;
+        self.transport.send(outgoing).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! Exchange profiles: what the host itself knows about an exchange's API,
+//! so that it signs only what it can read. A profile names the base URL,
+//! how requests are signed, the endpoints (public and private) a driver may
+//! use with their allowed parameters, and how to read the order-placing
+//! request and its answer. Drivers translate; profiles let the host check
+//! the translation before anything leaves.
+
+mod check;
+mod kraken;
+mod observe;
+mod permit;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::exchange::{DriverError, Side, SigningScheme};
+use crate::net::{Method, Request};
+
+pub use check::check_order;
+pub use kraken::Kraken;
+pub use observe::{MarketRef, Observations, Quote};
+pub use permit::{OrderAnswer, OrderPermit, PermitState};
+
+/// What an endpoint does, for the host's own bookkeeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Reads the exchange or the account; may be repeated.
+    Read,
+    /// Reference data the host reads itself (markets, symbols).
+    Markets,
+    /// Prices the host reads itself (the bound on a buy).
+    Prices,
+    /// The exchange's clock.
+    Time,
+    /// Places an order: allowed only inside `place-market-order`, once,
+    /// and only for exactly the intended order.
+    PlaceOrder,
+}
+
+/// One endpoint a driver may ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub signed: bool,
+    /// Parameter names allowed (query and form together).
+    pub params: &'static [&'static str],
+    pub purpose: Purpose,
+    /// The oldest cached answer the host may serve for it (public GETs).
+    pub max_cache: Duration,
+}
+
+/// How a profile's private requests are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignStyle {
+    /// Kraken: `nonce` first in the form body; `API-Key` and `API-Sign`.
+    KrakenNonce,
+    /// Binance: `timestamp` and `recvWindow` added, then `signature` over
+    /// query ++ body; `X-MBX-APIKEY`.
+    BinanceTimestamp,
+}
+
+/// The order-placing request as the host reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedOrder {
+    /// The exchange's market id as sent (`XXBTZUSD`, `SOLUSD`, `BTCUSDT`).
+    pub pair: String,
+    pub side: Side,
+    pub client_order_id: String,
+    /// The deadline as sent, for exchanges that carry one in the order.
+    pub deadline: Option<String>,
+    pub size: OrderSize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderSize {
+    /// A volume in base units.
+    Base(Decimal),
+    /// An amount of the quote currency to spend.
+    Quote(Decimal),
+}
+
+/// The environment variables holding a profile's credentials, and how the
+/// secret is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialVars {
+    pub api_key: &'static str,
+    pub secret: &'static str,
+    /// Kraken's private key is base64; Binance's secret is used as text.
+    pub secret_is_base64: bool,
+}
+
+/// An exchange API as the host knows it.
+pub trait Profile: Send + Sync {
+    /// Short name shown by `plugin info`, e.g. "kraken".
+    fn name(&self) -> &'static str;
+    fn default_base_url(&self) -> &'static str;
+    /// How private requests are signed; `None` for a public-only profile.
+    fn sign_style(&self) -> Option<SignStyle>;
+    fn credential_vars(&self) -> Option<CredentialVars>;
+    /// Every endpoint a driver may use.
+    fn endpoints(&self) -> &'static [Endpoint];
+    /// Parameters the host adds itself; a driver may never set them.
+    fn reserved_params(&self) -> &'static [&'static str];
+    /// Reads the order-placing request.
+    fn decode_order(&self, request: &Request) -> Result<DecodedOrder, String>;
+    /// Reads the answer to it.
+    fn decode_order_answer(&self, status: u16, body: &str) -> OrderAnswer;
+    /// Learns markets and prices from a public answer the host fetched.
+    fn observe(&self, endpoint: &Endpoint, request: &Request, body: &str, into: &mut Observations);
+    /// The request with which the host reads the exchange's markets itself.
+    fn markets_request(&self) -> Request;
+    /// The request with which the host reads a market's price itself.
+    fn price_request(&self, pair_id: &str) -> Request;
+    /// The request for the exchange's clock, and how to read its answer.
+    fn time_request(&self) -> Request;
+    fn parse_time(&self, body: &str) -> Option<DateTime<Utc>>;
+    /// Rate-limit cost of a private request on the host's counter.
+    fn private_cost(&self, _path: &str) -> u32 {
+        1
+    }
+    /// Whether orders carry the host's deadline in the request itself.
+    fn order_carries_deadline(&self) -> bool;
+}
+
+impl dyn Profile + '_ {
+    pub fn endpoint(&self, method: Method, path: &str) -> Option<&'static Endpoint> {
+        self.endpoints()
+            .iter()
+            .find(|e| e.method == method && e.path == path)
+    }
+
+    /// Whether a driver using this profile can place orders the host can
+    /// see: only then does the host arbitrate placements itself.
+    pub fn places_orders(&self) -> bool {
+        self.endpoints()
+            .iter()
+            .any(|e| e.purpose == Purpose::PlaceOrder)
+    }
+}
+
+/// The profile a driver's signing scheme names.
+pub fn for_scheme(scheme: SigningScheme) -> Result<Arc<dyn Profile>, String> {
+    match scheme {
+        SigningScheme::KrakenHmacSha512 => Ok(Arc::new(Kraken::trading())),
+        // A simulator reads public prices only (Kraken's, for the sandbox).
+        SigningScheme::None => Ok(Arc::new(Kraken::public_only())),
+        SigningScheme::BinanceHmacSha256 => Err("this host has no Binance profile".to_owned()),
+    }
+}
+
+/// A refusal the host decoded from the exchange's own answer.
+pub(crate) fn refused(error: DriverError) -> OrderAnswer {
+    OrderAnswer::Refused(error)
+}
