@@ -90,7 +90,10 @@ pub fn balance_ex() -> Req {
 }
 
 /// A market order for `volume` base units. Volume is always in base units
-/// (no `oflags=viqc`): see `ops::place_market_order`.
+/// (no `oflags=viqc`): see `ops::place_market_order`. `oflags=fciq` puts
+/// the fee in the quote currency on both sides: Kraken's default charges a
+/// sell's fee in the base, which would leave a position one fee short of
+/// being sold in full. The host checks this form and refuses any other.
 pub fn add_order(
     pair_id: &str,
     side: Side,
@@ -107,6 +110,7 @@ pub fn add_order(
         param("type", side),
         param("ordertype", "market"),
         param("volume", volume),
+        param("oflags", "fciq"),
         param("cl_ord_id", client_order_id),
     ];
     // The engine refuses the order once this passes, which makes "not found
@@ -167,6 +171,7 @@ mod tests {
                 ("type", "sell"),
                 ("ordertype", "market"),
                 ("volume", "0.00123"),
+                ("oflags", "fciq"),
                 ("cl_ord_id", "6d1b345e-2821-40e2-ad83-4ecb18a06876"),
                 ("deadline", "2026-11-24T04:20:00Z"),
             ]

@@ -153,6 +153,7 @@ fn buy_computes_volume_from_ask_rounding_down() {
             ("type", "buy"),
             ("ordertype", "market"),
             ("volume", "0.00330031"),
+            ("oflags", "fciq"),
             ("cl_ord_id", "cid-1"),
         ])
     );
@@ -203,12 +204,16 @@ fn sell_checks_decimals_and_minimum() {
     );
     assert!(!host.paths().contains(&requests::ADD_ORDER));
     assert!(ops::place_market_order(&host, &sell("SOL/USD", "0.0600")).is_ok());
+    // The fee in USD, not SOL: the whole position stays sellable.
     assert_eq!(
-        form(&host, requests::ADD_ORDER)[1..4],
+        form(&host, requests::ADD_ORDER),
         pairs(&[
+            ("pair", "SOLUSD"),
             ("type", "sell"),
             ("ordertype", "market"),
-            ("volume", "0.06")
+            ("volume", "0.06"),
+            ("oflags", "fciq"),
+            ("cl_ord_id", "cid-1"),
         ])
     );
     assert!(
