@@ -3,7 +3,7 @@
 //! `Env` over the host imports, and the export table. The logic lives in
 //! pure modules that unit tests run natively against an in-memory `Env`.
 
-wit_bindgen::generate!({ path: "../../wit", world: "driver" });
+wit_bindgen::generate!({ path: "../../wit/since_v0.2.0", world: "driver" });
 
 mod config;
 mod env;
@@ -20,8 +20,8 @@ mod tests;
 use exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::http::{self, Auth, Method, Request};
 use tradehost::exchange::types::{
-    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderReport,
-    PlacedOrder, SigningScheme, Ticker,
+    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderLookup,
+    OrderReport, PlacedOrder, SigningScheme, Ticker,
 };
 use tradehost::exchange::{config as host_config, log, state};
 
@@ -102,6 +102,10 @@ impl Guest for Driver {
         with_config(|host, cfg| prices::ticker(host, cfg, &symbol))
     }
 
+    fn tickers(symbols: Vec<String>) -> Result<Vec<Ticker>, DriverError> {
+        with_config(|host, cfg| prices::tickers(host, cfg, &symbols))
+    }
+
     fn balances() -> Result<Vec<Balance>, DriverError> {
         with_config(orders::balances)
     }
@@ -114,12 +118,12 @@ impl Guest for Driver {
         with_config(|host, cfg| orders::place_market_order(host, cfg, &order))
     }
 
-    fn query_order(order_id: String) -> Result<OrderReport, DriverError> {
-        orders::query_order(&Host, &order_id)
+    fn query_order(lookup: OrderLookup) -> Result<OrderReport, DriverError> {
+        orders::query_order(&Host, &lookup)
     }
 
-    fn find_order(client_order_id: String) -> Result<Option<OrderReport>, DriverError> {
-        orders::find_order(&Host, &client_order_id)
+    fn find_order(lookup: OrderLookup) -> Result<Option<OrderReport>, DriverError> {
+        orders::find_order(&Host, &lookup)
     }
 }
 

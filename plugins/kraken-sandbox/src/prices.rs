@@ -79,23 +79,34 @@ fn unavailable(what: impl std::fmt::Display) -> DriverError {
     DriverError::Unavailable(format!("kraken ticker: {what}"))
 }
 
-/// Parses Kraken's Ticker answer for `pair_id`.
-pub fn parse_kraken_ticker(body: &str, pair_id: &str) -> Result<Quote, DriverError> {
+/// Parses Kraken's Ticker answer for several pairs: one quote per id, in
+/// the order given. Only when one id is asked may a single entry under
+/// another key stand in for it.
+pub fn parse_kraken_tickers(body: &str, pair_ids: &[&str]) -> Result<Vec<Quote>, DriverError> {
     let resp: TickerResponse =
         serde_json::from_str(body).map_err(|e| unavailable(format!("malformed answer: {e}")))?;
     if !resp.error.is_empty() {
         return Err(unavailable(resp.error.join("; ")));
     }
     // Kraken keys the result by its canonical pair name, which is the id we ask for.
-    let pair = match resp.result.get(pair_id) {
-        Some(p) => p,
-        None if resp.result.len() == 1 => resp
-            .result
-            .values()
-            .next()
-            .ok_or_else(|| unavailable("empty result"))?,
-        None => return Err(unavailable(format!("no entry for {pair_id}"))),
+    let only = match (pair_ids, resp.result.len()) {
+        ([_], 1) => resp.result.values().next(),
+        _ => None,
     };
+    pair_ids
+        .iter()
+        .map(|id| {
+            let pair = resp
+                .result
+                .get(*id)
+                .or(only)
+                .ok_or_else(|| unavailable(format!("no entry for {id}")))?;
+            quote_of(pair)
+        })
+        .collect()
+}
+
+fn quote_of(pair: &PairTicker) -> Result<Quote, DriverError> {
     let field = |name: &str, v: &[String], positive: bool| {
         let s = v
             .first()
@@ -117,12 +128,34 @@ pub fn parse_kraken_ticker(body: &str, pair_id: &str) -> Result<Quote, DriverErr
 /// Any transport failure or non-200 answer is `unavailable`: a read has no
 /// side effect, and an order is only placed after its price is known.
 pub fn fetch_kraken(env: &impl Env, market: &Market) -> Result<Quote, DriverError> {
-    let query = [("pair".to_string(), market.pair_id.to_string())];
+    let mut quotes = fetch_kraken_many(env, &[market])?;
+    quotes.pop().ok_or_else(|| unavailable("empty result"))
+}
+
+/// One Ticker request (`pair=A,B,…`, each pair once) for several markets;
+/// one quote per market, in the order given.
+fn fetch_kraken_many(env: &impl Env, markets: &[&Market]) -> Result<Vec<Quote>, DriverError> {
+    let mut ids: Vec<&str> = Vec::new();
+    for m in markets {
+        if !ids.contains(&m.pair_id) {
+            ids.push(m.pair_id);
+        }
+    }
+    let query = [("pair".to_string(), ids.join(","))];
     let (status, body) = env.http_get(TICKER_PATH, &query).map_err(unavailable)?;
     if status != 200 {
         return Err(unavailable(format!("HTTP {status}")));
     }
-    parse_kraken_ticker(&body, market.pair_id)
+    let quotes = parse_kraken_tickers(&body, &ids)?;
+    markets
+        .iter()
+        .map(|m| {
+            ids.iter()
+                .position(|id| *id == m.pair_id)
+                .and_then(|i| quotes.get(i).copied())
+                .ok_or_else(|| unavailable(format!("no entry for {}", m.pair_id)))
+        })
+        .collect()
 }
 
 pub fn quote(env: &impl Env, cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
@@ -132,15 +165,47 @@ pub fn quote(env: &impl Env, cfg: &Config, market: &Market) -> Result<Quote, Dri
     }
 }
 
-pub fn ticker(env: &impl Env, cfg: &Config, symbol: &str) -> Result<Ticker, DriverError> {
-    let market = market::parse_symbol(symbol)?;
-    let q = quote(env, cfg, market)?;
-    Ok(Ticker {
+fn to_ticker(market: &Market, q: &Quote) -> Ticker {
+    Ticker {
         symbol: market.symbol.into(),
         bid: num::fmt(q.bid),
         ask: num::fmt(q.ask),
         last: num::fmt(q.last),
-    })
+    }
+}
+
+pub fn ticker(env: &impl Env, cfg: &Config, symbol: &str) -> Result<Ticker, DriverError> {
+    let market = market::parse_symbol(symbol)?;
+    Ok(to_ticker(market, &quote(env, cfg, market)?))
+}
+
+/// Tickers of several markets, in the order asked: every symbol must be
+/// known, and Kraken-sourced prices come from a single Ticker request.
+pub fn tickers(
+    env: &impl Env,
+    cfg: &Config,
+    symbols: &[String],
+) -> Result<Vec<Ticker>, DriverError> {
+    let markets = symbols
+        .iter()
+        .map(|s| market::parse_symbol(s))
+        .collect::<Result<Vec<&Market>, DriverError>>()?;
+    let quotes = if markets.is_empty() {
+        Vec::new()
+    } else {
+        match cfg.price_source {
+            PriceSource::Fixed => markets
+                .iter()
+                .map(|m| fixed(cfg, m))
+                .collect::<Result<Vec<Quote>, DriverError>>()?,
+            PriceSource::Kraken => fetch_kraken_many(env, &markets)?,
+        }
+    };
+    Ok(markets
+        .iter()
+        .zip(&quotes)
+        .map(|(m, q)| to_ticker(m, q))
+        .collect())
 }
 
 #[cfg(test)]
@@ -151,9 +216,32 @@ mod tests {
 
     const SAMPLE: &str = r#"{"error":[],"result":{"XXBTZUSD":{"a":["30300.10000","1","1.000"],"b":["30300.00000","1","1.000"],"c":["30303.20000","0.00067643"],"v":["4083.67001100","4412.73601799"],"p":["30706.77771","30689.13205"],"t":[34619,38907],"l":["29868.30000","29868.30000"],"h":["31631.00000","31631.00000"],"o":"30502.80000"}}}"#;
 
+    fn parse_kraken_ticker(body: &str, pair_id: &str) -> Result<Quote, DriverError> {
+        parse_kraken_tickers(body, &[pair_id]).map(|mut quotes| quotes.remove(0))
+    }
+
     fn tick(env: &MemEnv, symbol: &str) -> Result<Ticker, DriverError> {
         let cfg = config::load(env)?;
         ticker(env, &cfg, symbol)
+    }
+
+    /// Symbol, bid, ask, last of each; an error as its debug text.
+    fn ticks(env: &MemEnv, symbols: &[&str]) -> Result<Vec<[String; 4]>, String> {
+        let cfg = config::load(env).map_err(|e| format!("{e:?}"))?;
+        let symbols: Vec<String> = symbols.iter().map(|s| s.to_string()).collect();
+        let list = tickers(env, &cfg, &symbols).map_err(|e| format!("{e:?}"))?;
+        Ok(list
+            .into_iter()
+            .map(|t| [t.symbol, t.bid, t.ask, t.last])
+            .collect())
+    }
+
+    fn fails_with(r: Result<Vec<[String; 4]>, String>, variant: &str) -> bool {
+        r.is_err_and(|e| e.starts_with(&format!("DriverError::{variant}(")))
+    }
+
+    fn row(symbol: &str, bid: &str, ask: &str, last: &str) -> [String; 4] {
+        [symbol, bid, ask, last].map(String::from)
     }
 
     #[test]
@@ -255,6 +343,69 @@ mod tests {
         );
         let t = tick(&env, "DOGE/USD").expect("doge");
         assert_eq!((t.bid.as_str(), t.ask.as_str()), ("0.149925", "0.150075"));
+        assert!(env.http_calls.borrow().is_empty());
+    }
+
+    #[test]
+    fn tickers_fixed_in_the_order_asked() {
+        let env = MemEnv::with(&[("prices", "SOL/USD=150.5")]);
+        assert_eq!(
+            ticks(&env, &["sol/usd", "XBT/USD", "DOGE/USD", "SOL/USD"]),
+            Ok(vec![
+                row("SOL/USD", "150.42", "150.58", "150.5"),
+                row("BTC/USD", "59970", "60030", "60000"),
+                row("DOGE/USD", "0.149925", "0.150075", "0.15"),
+                row("SOL/USD", "150.42", "150.58", "150.5"),
+            ])
+        );
+        assert_eq!(ticks(&env, &[]), Ok(Vec::new()));
+        assert!(fails_with(
+            ticks(&env, &["BTC/USD", "BTC/EUR"]),
+            "InvalidSymbol"
+        ));
+        assert!(env.http_calls.borrow().is_empty());
+        // One market: the same answer as `ticker`.
+        let one = tick(&env, "ETH/USD").expect("ticker");
+        assert_eq!(
+            ticks(&env, &["ETH/USD"]),
+            Ok(vec![[one.symbol, one.bid, one.ask, one.last]])
+        );
+    }
+
+    #[test]
+    fn tickers_from_kraken_in_one_request() {
+        let body = r#"{"error":[],"result":{
+            "SOLUSD":{"a":["150.01"],"b":["150"],"c":["150.005"]},
+            "XXBTZUSD":{"a":["30300.1"],"b":["30300"],"c":["30303.2"]}}}"#;
+        let mut env = MemEnv::with(&[("price-source", "kraken")]);
+        env.http = Some(Ok((200, body.into())));
+        assert_eq!(
+            ticks(&env, &["BTC/USD", "SOL/USD", "xbt/usd"]),
+            Ok(vec![
+                row("BTC/USD", "30300", "30300.1", "30303.2"),
+                row("SOL/USD", "150", "150.01", "150.005"),
+                row("BTC/USD", "30300", "30300.1", "30303.2"),
+            ])
+        );
+        assert_eq!(
+            env.http_calls.borrow().as_slice(),
+            &[(
+                TICKER_PATH.to_string(),
+                vec![("pair".to_string(), "XXBTZUSD,SOLUSD".to_string())]
+            )]
+        );
+        // An entry missing from Kraken's answer: no quote is made up.
+        assert!(fails_with(
+            ticks(&env, &["BTC/USD", "ETH/USD"]),
+            "Unavailable"
+        ));
+        // Unknown symbols fail before any request; none asked, none sent.
+        env.http_calls.borrow_mut().clear();
+        assert!(fails_with(
+            ticks(&env, &["BTC/USD", "FOO/USD"]),
+            "InvalidSymbol"
+        ));
+        assert_eq!(ticks(&env, &[]), Ok(Vec::new()));
         assert!(env.http_calls.borrow().is_empty());
     }
 }

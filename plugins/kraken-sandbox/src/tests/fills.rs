@@ -8,7 +8,7 @@ fn buy_fill_math_is_exact() {
     let id = place(&env, &buy("c1", "XBT/usd", "100")).expect("placed");
     // ask 60030; 100/60030 = 0.0016658337.. -> 0.00166583; cost 99.9997749;
     // fee 99.9997749 * 0.0026 = 0.25999941474 -> 0.25999941
-    let r = orders::query_order(&env, &id).expect("recorded");
+    let r = query(&env, &id).expect("recorded");
     assert_eq!(
         report_fields(&r),
         [
@@ -47,7 +47,7 @@ fn sell_fill_math_is_exact() {
     );
     let id = place(&env, &sell("s1", "BTC/USD", "0.12345678")).expect("placed");
     // bid 59970; cost 7403.7030966; fee 19.24962805116 -> 19.24962805
-    let r = orders::query_order(&env, &id).expect("recorded");
+    let r = query(&env, &id).expect("recorded");
     assert_eq!(
         report_fields(&r),
         [
@@ -202,10 +202,15 @@ fn insufficient_funds() {
 fn lookups_of_unknown_orders() {
     let env = MemEnv::default();
     assert!(matches!(
-        orders::query_order(&env, "ONOPE-NOPE-NOPE"),
+        query(&env, "ONOPE-NOPE-NOPE"),
         Err(DriverError::NotFound(_))
     ));
-    assert!(matches!(orders::find_order(&env, "nope"), Ok(None)));
+    assert!(matches!(find(&env, "nope"), Ok(None)));
+    // query-order needs the order id.
+    assert!(matches!(
+        orders::query_order(&env, &lookup("c1", None)),
+        Err(DriverError::InvalidRequest(_))
+    ));
     assert_eq!(balances(&env), bal(&[("USD", "10000")]));
 }
 
@@ -229,4 +234,17 @@ fn order_ids_look_like_krakens_and_are_unique() {
         assert!(seen.insert(id), "duplicate id at {seq}");
     }
     assert_eq!(order_id(3), order_id(3));
+}
+
+#[test]
+fn the_answer_carries_the_id_only_like_krakens() {
+    let env = MemEnv::default();
+    let placed =
+        orders::place_market_order(&env, &cfg(&env), &buy("f1", "BTC/USD", "100")).expect("placed");
+    assert!(placed.fill.is_none());
+    // The fill is read by id, or by client order id.
+    let by_id = orders::query_order(&env, &lookup("f1", Some(&placed.order_id))).expect("by id");
+    let found = find(&env, "f1").expect("readable").expect("found");
+    assert_eq!(report_fields(&found), report_fields(&by_id));
+    assert_eq!(found.order_id, placed.order_id);
 }
