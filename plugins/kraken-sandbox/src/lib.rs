@@ -2,6 +2,35 @@
 //! tradehost `driver` world. This file is only glue: the WIT bindings, an
 //! `Env` over the host imports, and the export table. The logic lives in
 //! pure modules that unit tests run natively against an in-memory `Env`.
+//!
+//! # Durable state keys
+//!
+//! Kept through the host's `state` interface, shared by every process on
+//! one database:
+//!
+//! - `account`: balances and the order sequence (written by the sandbox,
+//!   by compare-and-swap);
+//! - `order/<order-id>`: an order's report; `client/<client-order-id>`:
+//!   its order id (written by the sandbox);
+//! - `price/<SYMBOL>`: **the price override**, written by the host (e.g. by
+//!   an operator's command) to move a market's price while hosts run, for
+//!   stop-loss tests and demos. SYMBOL is the canonical unified symbol
+//!   (`price/SOL/USD`, `price/BTC/USD`, `price/DOGE/USD`); the value is a
+//!   plain positive decimal mid price (`142.5`). When set it wins over the
+//!   configured (`prices`) or default price and over the Kraken price
+//!   source; bid and ask are set around it with the configured spread,
+//!   `last` is the value. The next call (ticker, tickers, an order's fill)
+//!   sees it. An empty value clears it (the store cannot delete a key);
+//!   any other value that is not a positive decimal makes that market's
+//!   calls fail with `invalid-request` naming the key. Absent, the
+//!   behaviour is the configured one.
+//!
+//! # Orders
+//!
+//! Market orders fill at once at the sandbox's price (`quote-price` is not
+//! used) with one fee, in the quote currency. The answer carries the order
+//! id only (`fill` is none), as Kraken's AddOrder does, so the host reads
+//! the fill with `query-order`, the same path as against Kraken.
 
 wit_bindgen::generate!({ path: "../../wit/since_v0.2.0", world: "driver" });
 

@@ -2,6 +2,7 @@
 //!
 //! Keys: `account` (balances + order sequence, updated by compare-and-swap),
 //! `order/<order-id>` (the report), `client/<client-order-id>` (order id).
+//! (`price/<SYMBOL>`, the host's price override, is read in `prices.rs`.)
 //! Every call runs in a fresh instance and several host processes may trade
 //! at once, so all state lives in the store and `account` is only ever
 //! replaced by CAS against the value the computation was based on.

@@ -1,5 +1,18 @@
 //! Prices: fixed reference prices with a configured spread, or Kraken's
-//! public Ticker fetched through the host.
+//! public Ticker fetched through the host; either way, an operator's
+//! override in the durable state wins.
+//!
+//! Override: state key `price/<SYMBOL>`, SYMBOL the canonical unified
+//! symbol (`price/SOL/USD`, `price/BTC/USD`; not `XBT/USD`), value a plain
+//! positive decimal mid price ("142.5"; surrounding whitespace ignored).
+//! Bid and ask are set around it with the configured spread and `last` is
+//! the value itself, exactly as for a configured price. It applies to
+//! tickers and fills alike, with either price source (a market with an
+//! override is never fetched from Kraken), from the next call on. An empty
+//! (or all-blank) value clears the override, since the state interface
+//! cannot delete a key; any other invalid value is an error naming the
+//! key, never a silent fallback. The host writes the key; the sandbox only
+//! reads it.
 
 use crate::config::{Config, PriceSource};
 use crate::env::Env;
@@ -31,12 +44,38 @@ fn default_price(market: &Market) -> Decimal {
     }
 }
 
+/// State key of the price override of `market`: `price/<SYMBOL>`.
+pub fn override_key(market: &Market) -> String {
+    format!("price/{}", market.symbol)
+}
+
+/// The mid price the operator set in the state for `market`, if any.
+fn state_override(env: &impl Env, market: &Market) -> Result<Option<Decimal>, DriverError> {
+    let key = override_key(market);
+    let Some(value) = env.state_get(&key) else {
+        return Ok(None);
+    };
+    // Cleared: the store has no delete.
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    num::parse_positive(value.trim()).map(Some).map_err(|_| {
+        DriverError::InvalidRequest(format!(
+            "state key `{key}` has invalid value {value:?}: expected a positive plain \
+             decimal mid price, e.g. 142.5"
+        ))
+    })
+}
+
 /// Reference price ± half the spread; ask rounds up and bid down to the
 /// pair's price decimals, so the spread never shrinks through rounding.
-pub fn fixed(cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
-    let reference = cfg
-        .price_override(market)
-        .unwrap_or_else(|| default_price(market));
+/// `origin` names where the price came from, for the overflow message.
+fn around(
+    cfg: &Config,
+    market: &Market,
+    reference: Decimal,
+    origin: &str,
+) -> Result<Quote, DriverError> {
     let half = cfg.spread_bps / Decimal::from(20_000);
     let dp = u32::from(market.price_decimals);
     // Only an absurd configured price can overflow here.
@@ -46,7 +85,7 @@ pub fn fixed(cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
             .map(|p| p.round_dp_with_strategy(dp, strategy))
             .ok_or_else(|| {
                 DriverError::InvalidRequest(format!(
-                    "config key `prices`: price {reference} of {} is too large",
+                    "{origin}: price {reference} of {} is too large",
                     market.symbol
                 ))
             })
@@ -56,6 +95,25 @@ pub fn fixed(cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
         bid: scaled(Decimal::ONE - half, RoundingStrategy::ToNegativeInfinity)?,
         last: reference,
     })
+}
+
+/// The configured price (`prices`), else the default, around the spread.
+pub fn fixed(cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
+    match cfg.price_override(market) {
+        Some(price) => around(cfg, market, price, "config key `prices`"),
+        None => around(cfg, market, default_price(market), "default price"),
+    }
+}
+
+/// The quote from the state override of `market`, if one is set.
+fn overridden(env: &impl Env, cfg: &Config, market: &Market) -> Result<Option<Quote>, DriverError> {
+    match state_override(env, market)? {
+        Some(mid) => {
+            let origin = format!("state key `{}`", override_key(market));
+            around(cfg, market, mid, &origin).map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 #[derive(Deserialize)]
@@ -158,7 +216,11 @@ fn fetch_kraken_many(env: &impl Env, markets: &[&Market]) -> Result<Vec<Quote>, 
         .collect()
 }
 
+/// The price of `market`: the state override, else the configured source.
 pub fn quote(env: &impl Env, cfg: &Config, market: &Market) -> Result<Quote, DriverError> {
+    if let Some(q) = overridden(env, cfg, market)? {
+        return Ok(q);
+    }
     match cfg.price_source {
         PriceSource::Fixed => fixed(cfg, market),
         PriceSource::Kraken => fetch_kraken(env, market),
@@ -180,7 +242,8 @@ pub fn ticker(env: &impl Env, cfg: &Config, symbol: &str) -> Result<Ticker, Driv
 }
 
 /// Tickers of several markets, in the order asked: every symbol must be
-/// known, and Kraken-sourced prices come from a single Ticker request.
+/// known, overrides come first, and the Kraken-sourced rest comes from a
+/// single Ticker request.
 pub fn tickers(
     env: &impl Env,
     cfg: &Config,
@@ -190,22 +253,38 @@ pub fn tickers(
         .iter()
         .map(|s| market::parse_symbol(s))
         .collect::<Result<Vec<&Market>, DriverError>>()?;
-    let quotes = if markets.is_empty() {
+    let set = markets
+        .iter()
+        .map(|m| overridden(env, cfg, m))
+        .collect::<Result<Vec<Option<Quote>>, DriverError>>()?;
+    let rest: Vec<&Market> = markets
+        .iter()
+        .zip(&set)
+        .filter(|(_, q)| q.is_none())
+        .map(|(m, _)| *m)
+        .collect();
+    let fetched = if rest.is_empty() {
         Vec::new()
     } else {
         match cfg.price_source {
-            PriceSource::Fixed => markets
+            PriceSource::Fixed => rest
                 .iter()
                 .map(|m| fixed(cfg, m))
                 .collect::<Result<Vec<Quote>, DriverError>>()?,
-            PriceSource::Kraken => fetch_kraken_many(env, &markets)?,
+            PriceSource::Kraken => fetch_kraken_many(env, &rest)?,
         }
     };
-    Ok(markets
+    let mut fetched = fetched.into_iter();
+    markets
         .iter()
-        .zip(&quotes)
-        .map(|(m, q)| to_ticker(m, q))
-        .collect())
+        .zip(set)
+        .map(|(m, q)| {
+            let q = q
+                .or_else(|| fetched.next())
+                .ok_or_else(|| unavailable(format!("no quote for {}", m.pair_id)))?;
+            Ok(to_ticker(m, &q))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -407,5 +486,120 @@ mod tests {
         ));
         assert_eq!(ticks(&env, &[]), Ok(Vec::new()));
         assert!(env.http_calls.borrow().is_empty());
+    }
+
+    /// What the host's command does: write `price/<SYMBOL>`.
+    fn set_price(env: &MemEnv, key: &str, value: &str) {
+        let old = env.get(key);
+        assert!(env.state_cas(key, old.as_deref(), value), "{key}");
+    }
+
+    #[test]
+    fn state_override_wins_over_configured_and_default_prices() {
+        let env = MemEnv::with(&[("prices", "SOL/USD=150.5"), ("spread-bps", "20")]);
+        assert_eq!(
+            ticks(&env, &["SOL/USD", "BTC/USD"]),
+            Ok(vec![
+                row("SOL/USD", "150.34", "150.66", "150.5"),
+                row("BTC/USD", "59940", "60060", "60000"),
+            ])
+        );
+        set_price(&env, "price/SOL/USD", "142.5");
+        set_price(&env, "price/BTC/USD", " 50000\n");
+        // 142.5 * 1.001 = 142.6425 -> up 142.65; 142.5 * 0.999 = 142.3575 -> down 142.35
+        assert_eq!(
+            ticks(&env, &["SOL/USD", "XBT/USD", "ETH/USD"]),
+            Ok(vec![
+                row("SOL/USD", "142.35", "142.65", "142.5"),
+                row("BTC/USD", "49950", "50050", "50000"),
+                row("ETH/USD", "2997", "3003", "3000"),
+            ])
+        );
+        let t = tick(&env, "sol/usd").expect("ticker");
+        assert_eq!((t.bid.as_str(), t.ask.as_str()), ("142.35", "142.65"));
+        // Moved again: the next call sees it.
+        set_price(&env, "price/SOL/USD", "99");
+        let t = tick(&env, "SOL/USD").expect("ticker");
+        assert_eq!(t.last, "99");
+        // Cleared (an empty value): the configured price again.
+        set_price(&env, "price/SOL/USD", "");
+        let t = tick(&env, "SOL/USD").expect("ticker");
+        assert_eq!(t.last, "150.5");
+        set_price(&env, "price/SOL/USD", " ");
+        assert_eq!(
+            tick(&env, "SOL/USD").map(|t| t.last).ok(),
+            Some("150.5".into())
+        );
+        assert_eq!(
+            override_key(market::parse_symbol("xdg/usd").expect("doge")),
+            "price/DOGE/USD"
+        );
+    }
+
+    #[test]
+    fn only_the_canonical_symbol_key_counts() {
+        let env = MemEnv::default();
+        set_price(&env, "price/XBT/USD", "1");
+        set_price(&env, "price/btc/usd", "1");
+        set_price(&env, "price/BTCUSD", "1");
+        let t = tick(&env, "BTC/USD").expect("ticker");
+        assert_eq!(t.last, "60000");
+    }
+
+    #[test]
+    fn state_override_wins_over_kraken_and_is_not_fetched() {
+        let mut env = MemEnv::with(&[("price-source", "kraken")]);
+        env.http = Some(Ok((200, SAMPLE.into())));
+        set_price(&env, "price/SOL/USD", "142.5");
+        let t = tick(&env, "SOL/USD").expect("ticker");
+        assert_eq!(
+            (t.bid.as_str(), t.ask.as_str(), t.last.as_str()),
+            ("142.42", "142.58", "142.5")
+        );
+        assert!(env.http_calls.borrow().is_empty());
+        assert_eq!(
+            ticks(&env, &["SOL/USD", "BTC/USD"]),
+            Ok(vec![
+                row("SOL/USD", "142.42", "142.58", "142.5"),
+                row("BTC/USD", "30300", "30300.1", "30303.2"),
+            ])
+        );
+        // Only the pair without an override was asked for.
+        assert_eq!(
+            env.http_calls.borrow().as_slice(),
+            &[(
+                TICKER_PATH.to_string(),
+                vec![("pair".to_string(), "XXBTZUSD".to_string())]
+            )]
+        );
+    }
+
+    #[test]
+    fn invalid_override_names_key_and_value() {
+        for bad in ["abc", "0", "-1", "1e3", "1,5", "150 USD"] {
+            let env = MemEnv::default();
+            set_price(&env, "price/ETH/USD", bad);
+            match tick(&env, "ETH/USD") {
+                Err(DriverError::InvalidRequest(msg)) => {
+                    assert!(msg.contains("`price/ETH/USD`"), "{msg}");
+                    assert!(msg.contains(&format!("{bad:?}")), "{msg}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+            assert!(fails_with(
+                ticks(&env, &["BTC/USD", "ETH/USD"]),
+                "InvalidRequest"
+            ));
+            // Other markets are unaffected.
+            assert!(tick(&env, "BTC/USD").is_ok());
+        }
+        let env = MemEnv::default();
+        set_price(&env, "price/BTC/USD", "79228162514264337593543950335");
+        match tick(&env, "BTC/USD") {
+            Err(DriverError::InvalidRequest(msg)) => {
+                assert!(msg.contains("`price/BTC/USD`"), "{msg}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -248,3 +248,57 @@ fn the_answer_carries_the_id_only_like_krakens() {
     assert_eq!(report_fields(&found), report_fields(&by_id));
     assert_eq!(found.order_id, placed.order_id);
 }
+
+#[test]
+fn fills_follow_the_price_override_as_it_moves() {
+    let env = MemEnv::default();
+    // What the host's command does: write the key.
+    let set = |value: &str| {
+        env.state
+            .borrow_mut()
+            .insert("price/SOL/USD".into(), value.into());
+    };
+    set("100");
+    // ask 100.05: 100 USD buys 0.99950024 SOL, cost 99.999999012
+    let id = place(&env, &buy("b", "SOL/USD", "100")).expect("bought");
+    let r = query(&env, &id).expect("recorded");
+    assert_eq!(
+        report_fields(&r)[..4],
+        ["SOL/USD", "0.99950024", "100.05", "99.999999012"]
+    );
+    // The price falls through a stop: the sell fills at the new bid.
+    set("80");
+    let id = place(&env, &sell("s", "SOL/USD", "0.99950024")).expect("sold");
+    let r = query(&env, &id).expect("recorded");
+    // bid 79.96: cost 79.9200391904, fee 0.207792101895 -> 0.2077921
+    assert_eq!(
+        report_fields(&r),
+        [
+            "SOL/USD",
+            "0.99950024",
+            "79.96",
+            "79.9200391904",
+            "0.2077921",
+            "USD"
+        ]
+    );
+    // Cleared with an empty value: the default price (150) again.
+    set("");
+    let t = prices::ticker(&env, &cfg(&env), "SOL/USD").expect("ticker");
+    assert_eq!((t.bid.as_str(), t.ask.as_str()), ("149.92", "150.08"));
+}
+
+#[test]
+fn an_invalid_price_override_places_nothing() {
+    let env = MemEnv::default();
+    env.state
+        .borrow_mut()
+        .insert("price/BTC/USD".into(), "soon".into());
+    let e = fails_clean!(
+        env,
+        buy("a", "BTC/USD", "100"),
+        DriverError::InvalidRequest(_)
+    );
+    assert!(format!("{e:?}").contains("price/BTC/USD"), "{e:?}");
+    assert_eq!(balances(&env), bal(&[("USD", "10000")]));
+}

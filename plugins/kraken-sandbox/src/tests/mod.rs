@@ -9,10 +9,10 @@ use crate::env::mem::MemEnv;
 use crate::market::{self, MARKETS};
 use crate::orders::{self, order_id};
 use crate::prices::Quote;
-use crate::sim;
 use crate::tradehost::exchange::types::{
     DriverError, MarketOrder, MarketStatus, OrderAmount, OrderLookup, OrderReport, OrderState, Side,
 };
+use crate::{prices, sim};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
