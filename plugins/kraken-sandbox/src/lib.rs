@@ -2,8 +2,37 @@
 //! tradehost `driver` world. This file is only glue: the WIT bindings, an
 //! `Env` over the host imports, and the export table. The logic lives in
 //! pure modules that unit tests run natively against an in-memory `Env`.
+//!
+//! # Durable state keys
+//!
+//! Kept through the host's `state` interface, shared by every process on
+//! one database:
+//!
+//! - `account`: balances and the order sequence (written by the sandbox,
+//!   by compare-and-swap);
+//! - `order/<order-id>`: an order's report; `client/<client-order-id>`:
+//!   its order id (written by the sandbox);
+//! - `price/<SYMBOL>`: **the price override**, written by the host (e.g. by
+//!   an operator's command) to move a market's price while hosts run, for
+//!   stop-loss tests and demos. SYMBOL is the canonical unified symbol
+//!   (`price/SOL/USD`, `price/BTC/USD`, `price/DOGE/USD`); the value is a
+//!   plain positive decimal mid price (`142.5`). When set it wins over the
+//!   configured (`prices`) or default price and over the Kraken price
+//!   source; bid and ask are set around it with the configured spread,
+//!   `last` is the value. The next call (ticker, tickers, an order's fill)
+//!   sees it. An empty value clears it (the store cannot delete a key);
+//!   any other value that is not a positive decimal makes that market's
+//!   calls fail with `invalid-request` naming the key. Absent, the
+//!   behaviour is the configured one.
+//!
+//! # Orders
+//!
+//! Market orders fill at once at the sandbox's price (`quote-price` is not
+//! used) with one fee, in the quote currency. The answer carries the order
+//! id only (`fill` is none), as Kraken's AddOrder does, so the host reads
+//! the fill with `query-order`, the same path as against Kraken.
 
-wit_bindgen::generate!({ path: "../../wit/since_v0.1.0", world: "driver" });
+wit_bindgen::generate!({ path: "../../wit/since_v0.2.0", world: "driver" });
 
 mod config;
 mod env;
@@ -20,8 +49,8 @@ mod tests;
 use exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::http::{self, Auth, Method, Request};
 use tradehost::exchange::types::{
-    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderReport,
-    PlacedOrder, SigningScheme, Ticker,
+    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderLookup,
+    OrderReport, PlacedOrder, SigningScheme, Ticker,
 };
 use tradehost::exchange::{config as host_config, log, state};
 
@@ -102,6 +131,10 @@ impl Guest for Driver {
         with_config(|host, cfg| prices::ticker(host, cfg, &symbol))
     }
 
+    fn tickers(symbols: Vec<String>) -> Result<Vec<Ticker>, DriverError> {
+        with_config(|host, cfg| prices::tickers(host, cfg, &symbols))
+    }
+
     fn balances() -> Result<Vec<Balance>, DriverError> {
         with_config(orders::balances)
     }
@@ -114,12 +147,12 @@ impl Guest for Driver {
         with_config(|host, cfg| orders::place_market_order(host, cfg, &order))
     }
 
-    fn query_order(order_id: String) -> Result<OrderReport, DriverError> {
-        orders::query_order(&Host, &order_id)
+    fn query_order(lookup: OrderLookup) -> Result<OrderReport, DriverError> {
+        orders::query_order(&Host, &lookup)
     }
 
-    fn find_order(client_order_id: String) -> Result<Option<OrderReport>, DriverError> {
-        orders::find_order(&Host, &client_order_id)
+    fn find_order(lookup: OrderLookup) -> Result<Option<OrderReport>, DriverError> {
+        orders::find_order(&Host, &lookup)
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Keys: `account` (balances + order sequence, updated by compare-and-swap),
 //! `order/<order-id>` (the report), `client/<client-order-id>` (order id).
+//! (`price/<SYMBOL>`, the host's price override, is read in `prices.rs`.)
 //! Every call runs in a fresh instance and several host processes may trade
 //! at once, so all state lives in the store and `account` is only ever
 //! replaced by CAS against the value the computation was based on.
@@ -11,7 +12,7 @@ use crate::env::{Env, Level};
 use crate::market::{self, Market};
 use crate::sim::{self, Account, Fill};
 use crate::tradehost::exchange::types::{
-    Balance, DriverError, MarketOrder, OrderReport, OrderState, PlacedOrder, Side,
+    Balance, DriverError, Fee, MarketOrder, OrderLookup, OrderReport, OrderState, PlacedOrder, Side,
 };
 use crate::{num, prices};
 use rust_decimal::Decimal;
@@ -67,7 +68,8 @@ enum StoredSide {
 }
 
 /// An order report as stored under `order/<id>`. Market orders fill at once,
-/// so every stored order is closed.
+/// so every stored order is closed. (The stored form predates the fee list
+/// and is kept, so orders recorded before stay readable.)
 #[derive(Debug, Serialize, Deserialize)]
 struct StoredOrder {
     order_id: String,
@@ -95,8 +97,10 @@ impl StoredOrder {
             filled_size: num::fmt(self.filled_size),
             average_price: num::fmt(self.average_price),
             cost: num::fmt(self.cost),
-            fee: num::fmt(self.fee),
-            fee_currency: self.fee_currency,
+            fees: vec![Fee {
+                amount: num::fmt(self.fee),
+                currency: self.fee_currency,
+            }],
         }
     }
 }
@@ -120,6 +124,10 @@ fn commit(env: &impl Env, cfg: &Config, market: &Market, fill: &Fill) -> Result<
     Err(DriverError::Unavailable("state contention".into()))
 }
 
+/// Fills the order at once at the sandbox's own price (`quote-price` is
+/// not used). Like Kraken's AddOrder, the answer carries only the order
+/// id (`fill` is none): the host reads the fill with `query-order`, as it
+/// does against Kraken.
 pub fn place_market_order(
     env: &impl Env,
     cfg: &Config,
@@ -205,7 +213,10 @@ pub fn place_market_order(
             "sandbox: answer lost (injected failure)".into(),
         ));
     }
-    Ok(PlacedOrder { order_id })
+    Ok(PlacedOrder {
+        order_id,
+        fill: None,
+    })
 }
 
 fn load_order(env: &impl Env, order_id: &str) -> Result<Option<OrderReport>, DriverError> {
@@ -219,14 +230,23 @@ fn load_order(env: &impl Env, order_id: &str) -> Result<Option<OrderReport>, Dri
     }
 }
 
-pub fn query_order(env: &impl Env, order_id: &str) -> Result<OrderReport, DriverError> {
+/// The order by its id; the lookup must carry one.
+pub fn query_order(env: &impl Env, lookup: &OrderLookup) -> Result<OrderReport, DriverError> {
+    let order_id = lookup.order_id.as_deref().ok_or_else(|| {
+        DriverError::InvalidRequest(format!(
+            "no order id to query for client order id {:?}",
+            lookup.client_order_id
+        ))
+    })?;
     load_order(env, order_id)?.ok_or_else(|| DriverError::NotFound(format!("order {order_id:?}")))
 }
 
+/// The order by its client order id; none if the sandbox never filled it.
 pub fn find_order(
     env: &impl Env,
-    client_order_id: &str,
+    lookup: &OrderLookup,
 ) -> Result<Option<OrderReport>, DriverError> {
+    let client_order_id = lookup.client_order_id.as_str();
     let Some(order_id) = env.state_get(&client_key(client_order_id)) else {
         return Ok(None);
     };

@@ -2,14 +2,18 @@
 //!
 //! The host frees an order's position slot on every AddOrder error except
 //! `unknown-outcome`, so for `OpKind::Place` a failure may only be anything
-//! else when Kraken certainly did not place the order. Reads have no such
-//! risk: their transient failures are `unavailable`, which the host retries.
+//! else when Kraken certainly did not place the order: only the strings
+//! listed below as proven refusals qualify, and any string not listed is
+//! `unknown-outcome`. Reads have no such risk: their transient failures are
+//! `unavailable`, which the host retries.
 //!
 //! | Kraken error (prefix match)                  | class     | AddOrder           | reads             |
 //! |----------------------------------------------|-----------|--------------------|-------------------|
 //! | EService:Unavailable, EService:Busy,         | Unknown   | unknown-outcome    | unavailable       |
 //! | EService:Timeout, EGeneral:Internal error…,  |           |                    |                   |
 //! | EDatabase:Internal error…                    |           |                    |                   |
+//! | EOrder:Duplicate cl_ord_id (an open order    | Duplicate | unknown-outcome    | invalid-request   |
+//! | with that id exists: the host looks it up)   |           |                    |                   |
 //! | EAPI:Invalid nonce                           | Nonce     | order-rejected     | unavailable       |
 //! | EOrder:Insufficient funds                    | Funds     | insufficient-funds | insufficient-funds|
 //! | EOrder:Order minimum not met,                | Minimum   | below-minimum      | below-minimum     |
@@ -28,11 +32,26 @@
 //! | ESession:Invalid session                     |           |                    |                   |
 //! | EService:Market in … mode,                   | Halted    | unavailable        | unavailable       |
 //! | EService:Deadline elapsed                    |           |                    |                   |
-//! | anything else (EGeneral:Invalid arguments…,  | Rejected  | order-rejected     | invalid-request   |
-//! | EOrder:Invalid order, other E-strings)       |           |                    |                   |
+//! | EGeneral:Invalid arguments…, EOrder:Invalid  | Rejected  | order-rejected     | invalid-request   |
+//! | order, EOrder:Invalid price…, EOrder:Tick    |           |                    |                   |
+//! | size check failed, EOrder:Orders limit       |           |                    |                   |
+//! | exceeded, EOrder:Scheduled orders limit      |           |                    |                   |
+//! | exceeded, EOrder:Reduce only…, the margin    |           |                    |                   |
+//! | refusals (EOrder:Positions limit exceeded,   |           |                    |                   |
+//! | Unknown position, Cannot open [opposing]     |           |                    |                   |
+//! | position, Margin allowance exceeded, Margin  |           |                    |                   |
+//! | level too low, Margin position size          |           |                    |                   |
+//! | exceeded, Insufficient margin), ETrade:      |           |                    |                   |
+//! | Invalid request, ETrade:User Locked,         |           |                    |                   |
+//! | ETrade:Locked, EAuth:Account temporary       |           |                    |                   |
+//! | disabled, EAuth:Account unconfirmed,         |           |                    |                   |
+//! | EBM:limit exceeded…                          |           |                    |                   |
+//! | anything else (unrecognised)                 | Unlisted  | unknown-outcome    | invalid-request   |
 //!
-//! Several errors in one answer: any Unknown one makes the whole answer
-//! Unknown; otherwise the first error decides. Non-error outcomes:
+//! Several errors in one answer: for AddOrder, any Unknown, Duplicate or
+//! Unlisted one (or none at all) makes the whole answer `unknown-outcome`;
+//! for reads any Unknown one makes it `unavailable`. Otherwise the first
+//! error decides. Non-error outcomes:
 //!
 //! | outcome                                | AddOrder        | reads          |
 //! |----------------------------------------|-----------------|----------------|
@@ -69,7 +88,10 @@ pub enum HttpFailure {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
+    /// Kraken may or may not have acted.
     Unknown,
+    /// An open order already carries this `cl_ord_id`.
+    Duplicate,
     Nonce,
     Funds,
     Minimum,
@@ -77,7 +99,10 @@ pub enum Class {
     Rate,
     Auth,
     Halted,
+    /// A documented refusal: nothing was placed.
     Rejected,
+    /// Not in the table: for AddOrder we cannot know what happened.
+    Unlisted,
 }
 
 const TABLE: &[(&str, Class)] = &[
@@ -86,6 +111,7 @@ const TABLE: &[(&str, Class)] = &[
     ("EService:Timeout", Class::Unknown),
     ("EGeneral:Internal error", Class::Unknown),
     ("EDatabase:Internal error", Class::Unknown),
+    ("EOrder:Duplicate cl_ord_id", Class::Duplicate),
     ("EAPI:Invalid nonce", Class::Nonce),
     ("EOrder:Insufficient funds", Class::Funds),
     ("EOrder:Order minimum not met", Class::Minimum),
@@ -109,6 +135,27 @@ const TABLE: &[(&str, Class)] = &[
     ("ESession:Invalid session", Class::Auth),
     ("EService:Market in", Class::Halted),
     ("EService:Deadline elapsed", Class::Halted),
+    ("EGeneral:Invalid arguments", Class::Rejected),
+    ("EOrder:Invalid order", Class::Rejected),
+    ("EOrder:Invalid price", Class::Rejected),
+    ("EOrder:Tick size check failed", Class::Rejected),
+    ("EOrder:Orders limit exceeded", Class::Rejected),
+    ("EOrder:Scheduled orders limit exceeded", Class::Rejected),
+    ("EOrder:Reduce only", Class::Rejected),
+    ("EOrder:Positions limit exceeded", Class::Rejected),
+    ("EOrder:Unknown position", Class::Rejected),
+    ("EOrder:Cannot open position", Class::Rejected),
+    ("EOrder:Cannot open opposing position", Class::Rejected),
+    ("EOrder:Margin allowance exceeded", Class::Rejected),
+    ("EOrder:Margin level too low", Class::Rejected),
+    ("EOrder:Margin position size exceeded", Class::Rejected),
+    ("EOrder:Insufficient margin", Class::Rejected),
+    ("ETrade:Invalid request", Class::Rejected),
+    ("ETrade:User Locked", Class::Rejected),
+    ("ETrade:Locked", Class::Rejected),
+    ("EAuth:Account temporary disabled", Class::Rejected),
+    ("EAuth:Account unconfirmed", Class::Rejected),
+    ("EBM:limit exceeded", Class::Rejected),
 ];
 
 /// Kraken varies spacing ("EService: Throttled: 1700000000"); compare the
@@ -132,15 +179,18 @@ pub fn classify(error: &str) -> Class {
             e.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ']))
         })
-        .map_or(Class::Rejected, |(_, class)| *class)
+        .map_or(Class::Unlisted, |(_, class)| *class)
 }
 
 /// Error strings Kraken sent in a 200 (or 4xx) answer.
 pub fn from_kraken(kind: OpKind, errors: &[String]) -> DriverError {
-    let class = if errors.iter().any(|e| classify(e) == Class::Unknown) {
-        Class::Unknown
-    } else {
-        errors.first().map_or(Class::Rejected, |e| classify(e))
+    let classes: Vec<Class> = errors.iter().map(|e| classify(e)).collect();
+    let doubt = |c: &Class| matches!(c, Class::Unknown | Class::Duplicate | Class::Unlisted);
+    let class = match kind {
+        // Only an answer made of proven refusals frees the slot.
+        OpKind::Place if classes.is_empty() || classes.iter().any(doubt) => Class::Unknown,
+        OpKind::Read if classes.contains(&Class::Unknown) => Class::Unknown,
+        _ => classes.first().copied().unwrap_or(Class::Unlisted),
     };
     let joined = errors
         .iter()
@@ -149,11 +199,15 @@ pub fn from_kraken(kind: OpKind, errors: &[String]) -> DriverError {
         .join(", ");
     let msg = format!("kraken: {joined}");
     match (class, kind) {
-        (Class::Unknown, OpKind::Place) => DriverError::UnknownOutcome(msg),
+        (Class::Unknown | Class::Duplicate | Class::Unlisted, OpKind::Place) => {
+            DriverError::UnknownOutcome(msg)
+        }
         // A stale nonce is refused before anything happens.
         (Class::Nonce | Class::Rejected, OpKind::Place) => DriverError::OrderRejected(msg),
         (Class::Unknown | Class::Nonce | Class::Halted, _) => DriverError::Unavailable(msg),
-        (Class::Rejected, OpKind::Read) => DriverError::InvalidRequest(msg),
+        (Class::Duplicate | Class::Rejected | Class::Unlisted, OpKind::Read) => {
+            DriverError::InvalidRequest(msg)
+        }
         (Class::Funds, _) => DriverError::InsufficientFunds(msg),
         (Class::Minimum, _) => DriverError::BelowMinimum(msg),
         (Class::Symbol, _) => DriverError::InvalidSymbol(msg),
@@ -331,23 +385,59 @@ mod tests {
     row!(invalid_order, "EOrder:Invalid order", RJ, IR);
     row!(orders_limit, "EOrder:Orders limit exceeded", RJ, IR);
     row!(invalid_price, "EOrder:Invalid price", RJ, IR);
+    row!(
+        invalid_price_argument,
+        "EOrder:Invalid price:Invalid price argument",
+        RJ,
+        IR
+    );
+    row!(tick_size, "EOrder:Tick size check failed", RJ, IR);
+    row!(
+        scheduled_limit,
+        "EOrder:Scheduled orders limit exceeded",
+        RJ,
+        IR
+    );
+    row!(reduce_only, "EOrder:Reduce only:No position exists", RJ, IR);
+    row!(insufficient_margin, "EOrder:Insufficient margin", RJ, IR);
+    row!(
+        opposing_position,
+        "EOrder:Cannot open opposing position",
+        RJ,
+        IR
+    );
+    row!(trade_invalid, "ETrade:Invalid request", RJ, IR);
     row!(trade_locked, "ETrade:User Locked", RJ, IR);
-    row!(unknown_string, "EFoo:Never heard of it", RJ, IR);
-    row!(lookalike_prefix, "EAPI:Invalid keyboard", RJ, IR);
+    row!(locked, "ETrade:Locked", RJ, IR);
+    row!(account_disabled, "EAuth:Account temporary disabled", RJ, IR);
+    row!(acquisition_limit, "EBM:limit exceeded:CAL", RJ, IR);
+    // An open order already carries the cl_ord_id: it may be ours.
+    row!(duplicate_cl_ord_id, "EOrder:Duplicate cl_ord_id", UO, IR);
+    // Unrecognised strings: on AddOrder we cannot know what happened.
+    row!(unknown_string, "EFoo:Never heard of it", UO, IR);
+    row!(lookalike_prefix, "EAPI:Invalid keyboard", UO, IR);
+    row!(unknown_order_on_add, "EOrder:Unknown order", UO, IR);
+    row!(cancel_pending, "EOrder:Cancel pending", UO, IR);
+    row!(new_order_error, "EOrder:Something new", UO, IR);
 
     #[test]
-    fn any_unknown_error_makes_the_answer_unknown() {
-        let errors = [
-            "EOrder:Insufficient funds".into(),
-            "EService:Unavailable".into(),
-        ];
-        assert_eq!(name(&from_kraken(OpKind::Place, &errors)), UO);
-        let errors = [
-            "EAPI:Invalid key".into(),
-            "EOrder:Insufficient funds".into(),
-        ];
-        assert_eq!(name(&from_kraken(OpKind::Place, &errors)), AU);
-        assert_eq!(name(&from_kraken(OpKind::Place, &[])), RJ);
+    fn any_doubtful_error_makes_an_add_order_answer_unknown() {
+        let list = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let place = |e: &[&str]| name(&from_kraken(OpKind::Place, &list(e)));
+        let read = |e: &[&str]| name(&from_kraken(OpKind::Read, &list(e)));
+        let funds = "EOrder:Insufficient funds";
+        assert_eq!(place(&[funds, "EService:Unavailable"]), UO);
+        assert_eq!(place(&[funds, "EOrder:Duplicate cl_ord_id"]), UO);
+        assert_eq!(place(&[funds, "EFoo:Never heard of it"]), UO);
+        assert_eq!(place(&["EAPI:Invalid key", funds]), AU);
+        assert_eq!(place(&[]), UO);
+        // Reads keep their mapping: only an Unknown error overrides the first.
+        assert_eq!(read(&[funds, "EService:Unavailable"]), UN);
+        assert_eq!(
+            read(&[funds, "EFoo:Never heard of it"]),
+            "insufficient-funds"
+        );
+        assert_eq!(read(&[]), IR);
     }
 
     #[test]

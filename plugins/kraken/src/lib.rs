@@ -4,7 +4,7 @@
 //! natively against canned answers.
 
 wit_bindgen::generate!({
-    path: "../../wit/since_v0.1.0",
+    path: "../../wit/since_v0.2.0",
     world: "driver",
     // Lets tests compare whole records.
     additional_derives: [PartialEq],
@@ -18,14 +18,15 @@ mod responses;
 mod symbols;
 #[cfg(test)]
 mod tests;
+mod time;
 
 use errors::HttpFailure;
 use exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::http::{self, Auth, HttpError, Method, Request};
 use tradehost::exchange::log;
 use tradehost::exchange::types::{
-    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderReport,
-    PlacedOrder, Ticker,
+    Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderLookup,
+    OrderReport, PlacedOrder, Ticker,
 };
 
 /// `ops::Http` over the host's imports. (Natively only type-checked:
@@ -79,6 +80,10 @@ impl Guest for Driver {
         ops::ticker(&Host, &symbol)
     }
 
+    fn tickers(symbols: Vec<String>) -> Result<Vec<Ticker>, DriverError> {
+        ops::tickers(&Host, &symbols)
+    }
+
     fn balances() -> Result<Vec<Balance>, DriverError> {
         ops::balances(&Host)
     }
@@ -91,12 +96,12 @@ impl Guest for Driver {
         ops::place_market_order(&Host, &order)
     }
 
-    fn query_order(order_id: String) -> Result<OrderReport, DriverError> {
-        ops::query_order(&Host, &order_id)
+    fn query_order(lookup: OrderLookup) -> Result<OrderReport, DriverError> {
+        ops::query_order(&Host, &lookup)
     }
 
-    fn find_order(client_order_id: String) -> Result<Option<OrderReport>, DriverError> {
-        ops::find_order(&Host, &client_order_id)
+    fn find_order(lookup: OrderLookup) -> Result<Option<OrderReport>, DriverError> {
+        ops::find_order(&Host, &lookup)
     }
 }
 

@@ -8,10 +8,11 @@ use crate::num;
 use crate::requests::{self, Req};
 use crate::responses::{self, Failure, Pair, RawOrders};
 use crate::symbols::{self, Market};
+use crate::time;
 use crate::tradehost::exchange::log::Level;
 use crate::tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, MarketStatus,
-    OrderAmount, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
+    OrderAmount, OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::value::RawValue;
@@ -93,6 +94,47 @@ pub fn ticker(http: &impl Http, symbol: &str) -> Result<Ticker, DriverError> {
     })
 }
 
+/// Tickers of several markets from one Ticker request (`pair=A,B,…`), in
+/// the order asked. Every symbol is resolved first: an unknown one fails
+/// the call before the Ticker request.
+pub fn tickers(http: &impl Http, symbols: &[String]) -> Result<Vec<Ticker>, DriverError> {
+    if symbols.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pairs = pairs(http)?;
+    let markets = symbols
+        .iter()
+        .map(|s| symbols::resolve(&pairs, s))
+        .collect::<Result<Vec<Market>, DriverError>>()?;
+    // Each pair once in the request, even if asked twice.
+    let mut ids: Vec<&str> = Vec::new();
+    for m in &markets {
+        if !ids.contains(&m.id.as_str()) {
+            ids.push(&m.id);
+        }
+    }
+    let quotes = call(http, OpKind::Read, &requests::tickers(&ids), |body| {
+        responses::tickers(body, &ids)
+    })?;
+    markets
+        .iter()
+        .map(|m| {
+            // `quotes` holds one quote per id, in the order of `ids`.
+            let q = ids
+                .iter()
+                .position(|id| *id == m.id)
+                .and_then(|i| quotes.get(i))
+                .ok_or_else(|| DriverError::Unavailable(format!("no quote for {}", m.id)))?;
+            Ok(Ticker {
+                symbol: m.symbol.clone(),
+                bid: num::fmt(q.bid),
+                ask: num::fmt(q.ask),
+                last: num::fmt(q.last),
+            })
+        })
+        .collect()
+}
+
 pub fn balances(http: &impl Http) -> Result<Vec<Balance>, DriverError> {
     call(
         http,
@@ -111,14 +153,13 @@ pub fn status(http: &impl Http) -> Result<ExchangeStatus, DriverError> {
     )
 }
 
-/// Volume of a market buy spending `spend` quote units: spend / ask,
-/// rounded down to the pair's lot decimals, so at the quoted ask it never
-/// costs more than asked. (Kraken's `oflags=viqc` would take a quote
+/// Volume of a market buy spending `spend` quote units at `ask`: spend /
+/// ask, rounded down to the pair's lot decimals, so at the quoted ask it
+/// never costs more than asked. (Kraken's `oflags=viqc` would take a quote
 /// volume, but QueryOrders is then ambiguous about the units of `vol`, and
 /// the result could not be checked against `ordermin` beforehand.) A fill
 /// worse than the ask still costs more: that is market-order slippage.
-fn buy_volume(http: &impl Http, m: &Market, spend: Decimal) -> Result<Decimal, DriverError> {
-    let ask = quote(http, m)?.ask;
+fn buy_volume(m: &Market, spend: Decimal, ask: Decimal) -> Result<Decimal, DriverError> {
     if ask <= Decimal::ZERO {
         return Err(DriverError::Unavailable(format!(
             "kraken quotes no ask for {}",
@@ -170,7 +211,10 @@ fn sell_volume(m: &Market, volume: Decimal) -> Result<Decimal, DriverError> {
 
 /// Places a market order. Every check happens before AddOrder, and every
 /// failure before AddOrder is sent is a plain read failure (nothing was
-/// placed); only AddOrder's own outcome can be `unknown-outcome`.
+/// placed); only AddOrder's own outcome can be `unknown-outcome`. A buy is
+/// sized at `order.quote-price` (the ask the host's pre-trade check read)
+/// when given, and only otherwise at a freshly fetched ask; a sell needs
+/// no price. Kraken's AddOrder answer carries no fill, so `fill` is none.
 pub fn place_market_order(
     http: &impl Http,
     order: &MarketOrder,
@@ -193,6 +237,14 @@ pub fn place_market_order(
     if order.client_order_id.is_empty() {
         return Err(DriverError::InvalidRequest("empty client order id".into()));
     }
+    // Only a buy needs a price; a sell ignores it rather than fail on it.
+    let quote_price = match (order.side, &order.quote_price) {
+        (Side::Buy, Some(p)) => Some(
+            num::parse_amount(p)
+                .map_err(|e| DriverError::InvalidRequest(format!("quote price: {e}")))?,
+        ),
+        _ => None,
+    };
     let m = market(http, &order.symbol)?;
     if m.status != MarketStatus::Online {
         return Err(DriverError::Unavailable(format!(
@@ -200,9 +252,10 @@ pub fn place_market_order(
             m.id, m.status
         )));
     }
-    let volume = match order.side {
-        Side::Buy => buy_volume(http, &m, amount)?,
-        Side::Sell => sell_volume(&m, amount)?,
+    let volume = match (order.side, quote_price) {
+        (Side::Buy, Some(ask)) => buy_volume(&m, amount, ask)?,
+        (Side::Buy, None) => buy_volume(&m, amount, quote(http, &m)?.ask)?,
+        (Side::Sell, _) => sell_volume(&m, amount)?,
     };
     let volume = num::fmt(volume);
     let req = requests::add_order(
@@ -227,7 +280,10 @@ pub fn place_market_order(
         Err(e) => format!("{}: {}", errors::parts(e).0, errors::parts(e).1),
     };
     http.log(Level::Info, &format!("{what}: {result}"));
-    outcome.map(|order_id| PlacedOrder { order_id })
+    outcome.map(|order_id| PlacedOrder {
+        order_id,
+        fill: None,
+    })
 }
 
 fn report(http: &impl Http, txid: &str, raw: &RawValue) -> Result<OrderReport, DriverError> {
@@ -235,7 +291,14 @@ fn report(http: &impl Http, txid: &str, raw: &RawValue) -> Result<OrderReport, D
     responses::report(txid, raw, &pairs).map_err(|f| errors::from_failure(OpKind::Read, f))
 }
 
-pub fn query_order(http: &impl Http, order_id: &str) -> Result<OrderReport, DriverError> {
+/// The order by its Kraken id (QueryOrders); the lookup must carry it.
+pub fn query_order(http: &impl Http, lookup: &OrderLookup) -> Result<OrderReport, DriverError> {
+    let order_id = lookup.order_id.as_deref().ok_or_else(|| {
+        DriverError::InvalidRequest(format!(
+            "no kraken order id to query for {}",
+            num::clip(&lookup.client_order_id)
+        ))
+    })?;
     // A comma would make QueryOrders look up several orders.
     if order_id.is_empty() || order_id.contains(',') {
         return Err(DriverError::InvalidRequest(format!(
@@ -271,35 +334,63 @@ fn matching<'a>(
     Ok(None)
 }
 
+/// ClosedOrders is searched from this long before the host sent the order:
+/// its clock and Kraken's may differ, and `start` is exclusive.
+pub const CLOSED_SEARCH_MARGIN_SECONDS: i64 = 60;
+
+/// Pages of ClosedOrders read at most per lookup (50 orders each).
+pub const MAX_CLOSED_PAGES: u32 = 20;
+
+/// The order by its client order id: OpenOrders, then ClosedOrders from
+/// shortly before `lookup.sent-at`, page by page. None only when every
+/// page was read: a lookup that cannot finish fails instead, since "none"
+/// lets the host send the order again.
 pub fn find_order(
     http: &impl Http,
-    client_order_id: &str,
+    lookup: &OrderLookup,
 ) -> Result<Option<OrderReport>, DriverError> {
+    let client_order_id = lookup.client_order_id.as_str();
     // Without a filter value Kraken would list every order.
     if client_order_id.is_empty() {
         return Err(DriverError::InvalidRequest("empty client order id".into()));
     }
+    let sent = time::unix_seconds(&lookup.sent_at)
+        .map_err(|e| DriverError::InvalidRequest(format!("sent-at: {e}")))?;
+    let start = sent - CLOSED_SEARCH_MARGIN_SECONDS;
     let open = call(
         http,
         OpKind::Read,
         &requests::open_orders(client_order_id),
         responses::open_orders,
     )?;
-    let closed;
-    let found = match matching(&open, client_order_id)? {
-        Some(hit) => Some(hit),
-        None => {
-            closed = call(
-                http,
-                OpKind::Read,
-                &requests::closed_orders(client_order_id),
-                responses::closed_orders,
-            )?;
-            matching(&closed, client_order_id)?
-        }
-    };
-    match found {
-        Some((txid, raw)) => report(http, txid, raw).map(Some),
-        None => Ok(None),
+    if let Some((txid, raw)) = matching(&open, client_order_id)? {
+        return report(http, txid, raw).map(Some);
     }
+    let mut ofs: u64 = 0;
+    for _ in 0..MAX_CLOSED_PAGES {
+        let page = call(
+            http,
+            OpKind::Read,
+            &requests::closed_orders(client_order_id, start, ofs),
+            responses::closed_orders,
+        )?;
+        if let Some((txid, raw)) = matching(&page.orders, client_order_id)? {
+            return report(http, txid, raw).map(Some);
+        }
+        if page.orders.is_empty() {
+            return Ok(None);
+        }
+        ofs = u64::try_from(page.orders.len())
+            .ok()
+            .and_then(|n| ofs.checked_add(n))
+            .ok_or_else(|| DriverError::Unavailable("ClosedOrders offset overflow".into()))?;
+        if page.count.is_some_and(|count| ofs >= count) {
+            return Ok(None);
+        }
+    }
+    Err(DriverError::Unavailable(format!(
+        "kraken ClosedOrders: {client_order_id} not in the first {MAX_CLOSED_PAGES} pages \
+         since {start}; more remain",
+        client_order_id = num::clip(client_order_id)
+    )))
 }

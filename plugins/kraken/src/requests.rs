@@ -82,7 +82,12 @@ pub fn asset_pairs() -> Req {
 }
 
 pub fn ticker(pair_id: &str) -> Req {
-    public_get(TICKER, vec![param("pair", pair_id)], 0)
+    tickers(&[pair_id])
+}
+
+/// One Ticker request for several pairs: `pair=A,B,C`.
+pub fn tickers(pair_ids: &[&str]) -> Req {
+    public_get(TICKER, vec![param("pair", &pair_ids.join(","))], 0)
 }
 
 pub fn balance_ex() -> Req {
@@ -90,7 +95,10 @@ pub fn balance_ex() -> Req {
 }
 
 /// A market order for `volume` base units. Volume is always in base units
-/// (no `oflags=viqc`): see `ops::place_market_order`.
+/// (no `oflags=viqc`): see `ops::place_market_order`. `oflags=fciq` puts
+/// the fee in the quote currency on both sides: Kraken's default charges a
+/// sell's fee in the base, which would leave a position one fee short of
+/// being sold in full. The host checks this form and refuses any other.
 pub fn add_order(
     pair_id: &str,
     side: Side,
@@ -107,6 +115,7 @@ pub fn add_order(
         param("type", side),
         param("ordertype", "market"),
         param("volume", volume),
+        param("oflags", "fciq"),
         param("cl_ord_id", client_order_id),
     ];
     // The engine refuses the order once this passes, which makes "not found
@@ -125,8 +134,18 @@ pub fn open_orders(client_order_id: &str) -> Req {
     private_post(OPEN_ORDERS, vec![param("cl_ord_id", client_order_id)])
 }
 
-pub fn closed_orders(client_order_id: &str) -> Req {
-    private_post(CLOSED_ORDERS, vec![param("cl_ord_id", client_order_id)])
+/// One page of ClosedOrders (Kraken sends 50, newest first): orders after
+/// `start` (unix seconds, exclusive), from result offset `ofs`.
+/// `closetime` is left at its default (both).
+pub fn closed_orders(client_order_id: &str, start: i64, ofs: u64) -> Req {
+    private_post(
+        CLOSED_ORDERS,
+        vec![
+            param("cl_ord_id", client_order_id),
+            param("start", &start.to_string()),
+            param("ofs", &ofs.to_string()),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -142,7 +161,7 @@ mod tests {
             add_order("XXBTZUSD", Side::Buy, "0.001", "c1", None),
             query_orders("OUF4EM-FRGI2-MQMWZD"),
             open_orders("c1"),
-            closed_orders("c1"),
+            closed_orders("c1", 1_700_000_000, 50),
         ]
     }
 
@@ -167,9 +186,16 @@ mod tests {
                 ("type", "sell"),
                 ("ordertype", "market"),
                 ("volume", "0.00123"),
+                ("oflags", "fciq"),
                 ("cl_ord_id", "6d1b345e-2821-40e2-ad83-4ecb18a06876"),
                 ("deadline", "2026-11-24T04:20:00Z"),
             ]
+        );
+        let buy = add_order("SOLUSD", Side::Buy, "0.06", "c1", None);
+        let keys: Vec<&str> = buy.form.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["pair", "type", "ordertype", "volume", "oflags", "cl_ord_id"]
         );
         assert_eq!(
             (req.method, req.path, req.signed),
@@ -204,5 +230,22 @@ mod tests {
             [("pair".to_string(), "XDGUSD".to_string())]
         );
         assert!(asset_pairs().query.is_empty());
+        assert_eq!(
+            tickers(&["XXBTZUSD", "SOLUSD"]).query,
+            [("pair".to_string(), "XXBTZUSD,SOLUSD".to_string())]
+        );
+    }
+
+    #[test]
+    fn closed_orders_page_form() {
+        let req = closed_orders("cid-7", 1_700_000_000, 100);
+        assert_eq!(
+            req.form,
+            [
+                ("cl_ord_id".to_string(), "cid-7".to_string()),
+                ("start".to_string(), "1700000000".to_string()),
+                ("ofs".to_string(), "100".to_string()),
+            ]
+        );
     }
 }

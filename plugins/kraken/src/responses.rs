@@ -5,7 +5,7 @@
 use crate::num::{self, Dec, Text};
 use crate::symbols;
 use crate::tradehost::exchange::types::{
-    Balance, ExchangeState, ExchangeStatus, OrderReport, OrderState, Side,
+    Balance, ExchangeState, ExchangeStatus, Fee, OrderReport, OrderState, Side,
 };
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -132,14 +132,35 @@ struct PairTicker {
     c: Vec<Dec>,
 }
 
-/// Ticker result, keyed by pair id: the asked id, else the only key.
+/// Ticker result for one pair, keyed by pair id: the asked id, else the
+/// only key.
 pub fn ticker(body: &str, pair_id: &str) -> Result<Quote, Failure> {
-    let mut map: BTreeMap<String, PairTicker> = result(body)?;
-    let entry = match map.remove(pair_id) {
-        Some(t) => t,
-        None if map.len() == 1 => map.into_values().next().ok_or_else(|| malformed("empty"))?,
-        None => return Err(malformed(format!("Ticker has no entry for {pair_id}"))),
+    let mut quotes = tickers(body, &[pair_id])?;
+    quotes.pop().ok_or_else(|| malformed("empty"))
+}
+
+/// Ticker result for several pairs, one quote per asked id in the order
+/// asked. Every id must have its entry; only when a single id is asked
+/// does a single entry under another key stand in for it.
+pub fn tickers(body: &str, pair_ids: &[&str]) -> Result<Vec<Quote>, Failure> {
+    let map: BTreeMap<String, PairTicker> = result(body)?;
+    let only = match (pair_ids, map.len()) {
+        ([_], 1) => map.values().next(),
+        _ => None,
     };
+    pair_ids
+        .iter()
+        .map(|id| {
+            let entry = map
+                .get(*id)
+                .or(only)
+                .ok_or_else(|| malformed(format!("Ticker has no entry for {id}")))?;
+            quote_of(entry)
+        })
+        .collect()
+}
+
+fn quote_of(entry: &PairTicker) -> Result<Quote, Failure> {
     let first = |v: &[Dec], what: &str| {
         v.first()
             .map(|d| d.0)
@@ -269,6 +290,16 @@ struct OpenList {
 #[derive(Deserialize)]
 struct ClosedList {
     closed: RawOrders,
+    #[serde(default)]
+    count: Option<Text>,
+}
+
+/// One page of ClosedOrders.
+#[derive(Debug)]
+pub struct ClosedPage {
+    pub orders: RawOrders,
+    /// How many orders match in all pages; none when Kraken left it out.
+    pub count: Option<u64>,
 }
 
 /// OpenOrders result: `{"open": {...}}`. The key is required: reading a
@@ -277,9 +308,21 @@ pub fn open_orders(body: &str) -> Result<RawOrders, Failure> {
     result::<OpenList>(body).map(|l| l.open)
 }
 
-/// ClosedOrders result: `{"closed": {...}, "count": n}`.
-pub fn closed_orders(body: &str) -> Result<RawOrders, Failure> {
-    result::<ClosedList>(body).map(|l| l.closed)
+/// ClosedOrders result: `{"closed": {...}, "count": n}` (count a number
+/// or a string). A count that is present but unreadable is refused.
+pub fn closed_orders(body: &str) -> Result<ClosedPage, Failure> {
+    let list = result::<ClosedList>(body)?;
+    let count = match list.count {
+        None => None,
+        Some(Text(text)) => Some(
+            text.parse::<u64>()
+                .map_err(|_| malformed(format!("ClosedOrders count {}", num::clip(&text))))?,
+        ),
+    };
+    Ok(ClosedPage {
+        orders: list.closed,
+        count,
+    })
 }
 
 #[derive(Deserialize)]
@@ -381,7 +424,11 @@ pub fn report(txid: &str, raw: &RawValue, pairs: &[Pair]) -> Result<OrderReport,
             Decimal::ZERO
         }),
         cost: num::fmt(o.cost.0),
-        fee: num::fmt(o.fee.0),
-        fee_currency: if fcib { base } else { quote },
+        // Kraken reports one total fee, in the quote currency unless the
+        // order asked for the base (`fcib`). Our orders send `fciq`.
+        fees: vec![Fee {
+            amount: num::fmt(o.fee.0),
+            currency: if fcib { base } else { quote },
+        }],
     })
 }

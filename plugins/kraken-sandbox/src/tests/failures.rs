@@ -18,10 +18,7 @@ fn injected_failures_record_nothing() {
             "{mode}: {res:?}"
         );
         assert!(env.state.borrow().is_empty(), "{mode} recorded state");
-        assert_eq!(
-            orders::find_order(&env, "a").map(|r| r.is_none()).ok(),
-            Some(true)
-        );
+        assert_eq!(find(&env, "a").map(|r| r.is_none()).ok(), Some(true));
     }
 }
 
@@ -32,9 +29,7 @@ fn lost_answer_records_the_order() {
         Err(DriverError::UnknownOutcome(msg)) => assert!(msg.contains("answer lost"), "{msg}"),
         other => panic!("{other:?}"),
     }
-    let r = orders::find_order(&env, "lost-1")
-        .expect("readable")
-        .expect("found");
+    let r = find(&env, "lost-1").expect("readable").expect("found");
     assert_eq!(
         report_fields(&r),
         [
@@ -47,9 +42,7 @@ fn lost_answer_records_the_order() {
         ]
     );
     assert_eq!(
-        orders::query_order(&env, &r.order_id)
-            .map(|q| q.order_id)
-            .ok(),
+        query(&env, &r.order_id).map(|q| q.order_id).ok(),
         Some(r.order_id)
     );
     assert_eq!(
@@ -69,10 +62,7 @@ fn duplicate_client_order_id_is_rejected() {
     );
     assert!(format!("{e:?}").contains("duplicate client order id"));
     assert_eq!(
-        orders::find_order(&env, "dup")
-            .ok()
-            .flatten()
-            .map(|r| r.order_id),
+        find(&env, "dup").ok().flatten().map(|r| r.order_id),
         Some(first)
     );
 }

@@ -8,7 +8,7 @@ fn buy_fill_math_is_exact() {
     let id = place(&env, &buy("c1", "XBT/usd", "100")).expect("placed");
     // ask 60030; 100/60030 = 0.0016658337.. -> 0.00166583; cost 99.9997749;
     // fee 99.9997749 * 0.0026 = 0.25999941474 -> 0.25999941
-    let r = orders::query_order(&env, &id).expect("recorded");
+    let r = query(&env, &id).expect("recorded");
     assert_eq!(
         report_fields(&r),
         [
@@ -47,7 +47,7 @@ fn sell_fill_math_is_exact() {
     );
     let id = place(&env, &sell("s1", "BTC/USD", "0.12345678")).expect("placed");
     // bid 59970; cost 7403.7030966; fee 19.24962805116 -> 19.24962805
-    let r = orders::query_order(&env, &id).expect("recorded");
+    let r = query(&env, &id).expect("recorded");
     assert_eq!(
         report_fields(&r),
         [
@@ -202,10 +202,15 @@ fn insufficient_funds() {
 fn lookups_of_unknown_orders() {
     let env = MemEnv::default();
     assert!(matches!(
-        orders::query_order(&env, "ONOPE-NOPE-NOPE"),
+        query(&env, "ONOPE-NOPE-NOPE"),
         Err(DriverError::NotFound(_))
     ));
-    assert!(matches!(orders::find_order(&env, "nope"), Ok(None)));
+    assert!(matches!(find(&env, "nope"), Ok(None)));
+    // query-order needs the order id.
+    assert!(matches!(
+        orders::query_order(&env, &lookup("c1", None)),
+        Err(DriverError::InvalidRequest(_))
+    ));
     assert_eq!(balances(&env), bal(&[("USD", "10000")]));
 }
 
@@ -229,4 +234,71 @@ fn order_ids_look_like_krakens_and_are_unique() {
         assert!(seen.insert(id), "duplicate id at {seq}");
     }
     assert_eq!(order_id(3), order_id(3));
+}
+
+#[test]
+fn the_answer_carries_the_id_only_like_krakens() {
+    let env = MemEnv::default();
+    let placed =
+        orders::place_market_order(&env, &cfg(&env), &buy("f1", "BTC/USD", "100")).expect("placed");
+    assert!(placed.fill.is_none());
+    // The fill is read by id, or by client order id.
+    let by_id = orders::query_order(&env, &lookup("f1", Some(&placed.order_id))).expect("by id");
+    let found = find(&env, "f1").expect("readable").expect("found");
+    assert_eq!(report_fields(&found), report_fields(&by_id));
+    assert_eq!(found.order_id, placed.order_id);
+}
+
+#[test]
+fn fills_follow_the_price_override_as_it_moves() {
+    let env = MemEnv::default();
+    // What the host's command does: write the key.
+    let set = |value: &str| {
+        env.state
+            .borrow_mut()
+            .insert("price/SOL/USD".into(), value.into());
+    };
+    set("100");
+    // ask 100.05: 100 USD buys 0.99950024 SOL, cost 99.999999012
+    let id = place(&env, &buy("b", "SOL/USD", "100")).expect("bought");
+    let r = query(&env, &id).expect("recorded");
+    assert_eq!(
+        report_fields(&r)[..4],
+        ["SOL/USD", "0.99950024", "100.05", "99.999999012"]
+    );
+    // The price falls through a stop: the sell fills at the new bid.
+    set("80");
+    let id = place(&env, &sell("s", "SOL/USD", "0.99950024")).expect("sold");
+    let r = query(&env, &id).expect("recorded");
+    // bid 79.96: cost 79.9200391904, fee 0.207792101895 -> 0.2077921
+    assert_eq!(
+        report_fields(&r),
+        [
+            "SOL/USD",
+            "0.99950024",
+            "79.96",
+            "79.9200391904",
+            "0.2077921",
+            "USD"
+        ]
+    );
+    // Cleared with an empty value: the default price (150) again.
+    set("");
+    let t = prices::ticker(&env, &cfg(&env), "SOL/USD").expect("ticker");
+    assert_eq!((t.bid.as_str(), t.ask.as_str()), ("149.92", "150.08"));
+}
+
+#[test]
+fn an_invalid_price_override_places_nothing() {
+    let env = MemEnv::default();
+    env.state
+        .borrow_mut()
+        .insert("price/BTC/USD".into(), "soon".into());
+    let e = fails_clean!(
+        env,
+        buy("a", "BTC/USD", "100"),
+        DriverError::InvalidRequest(_)
+    );
+    assert!(format!("{e:?}").contains("price/BTC/USD"), "{e:?}");
+    assert_eq!(balances(&env), bal(&[("USD", "10000")]));
 }

@@ -9,10 +9,10 @@ use crate::env::mem::MemEnv;
 use crate::market::{self, MARKETS};
 use crate::orders::{self, order_id};
 use crate::prices::Quote;
-use crate::sim;
 use crate::tradehost::exchange::types::{
-    DriverError, MarketOrder, MarketStatus, OrderAmount, OrderReport, OrderState, Side,
+    DriverError, MarketOrder, MarketStatus, OrderAmount, OrderLookup, OrderReport, OrderState, Side,
 };
+use crate::{prices, sim};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -23,6 +23,7 @@ fn buy(cid: &str, symbol: &str, quote: &str) -> MarketOrder {
         side: Side::Buy,
         amount: OrderAmount::Quote(quote.into()),
         deadline: None,
+        quote_price: None,
     }
 }
 
@@ -33,6 +34,7 @@ fn sell(cid: &str, symbol: &str, base: &str) -> MarketOrder {
         side: Side::Sell,
         amount: OrderAmount::Base(base.into()),
         deadline: None,
+        quote_price: None,
     }
 }
 
@@ -61,15 +63,35 @@ fn bal(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Symbol, size, price, cost, then the one fee and its currency.
 fn report_fields(r: &OrderReport) -> [&str; 6] {
+    assert_eq!(r.fees.len(), 1, "{r:?}");
     [
         &r.symbol,
         &r.filled_size,
         &r.average_price,
         &r.cost,
-        &r.fee,
-        &r.fee_currency,
+        &r.fees[0].amount,
+        &r.fees[0].currency,
     ]
+}
+
+fn lookup(client_order_id: &str, order_id: Option<&str>) -> OrderLookup {
+    OrderLookup {
+        order_id: order_id.map(str::to_string),
+        client_order_id: client_order_id.into(),
+        symbol: "BTC/USD".into(),
+        side: Side::Buy,
+        sent_at: "2026-11-24T04:20:00Z".into(),
+    }
+}
+
+fn find(env: &MemEnv, client_order_id: &str) -> Result<Option<OrderReport>, DriverError> {
+    orders::find_order(env, &lookup(client_order_id, None))
+}
+
+fn query(env: &MemEnv, order_id: &str) -> Result<OrderReport, DriverError> {
+    orders::query_order(env, &lookup("any", Some(order_id)))
 }
 
 /// Asserts the error variant and that the state was left untouched;

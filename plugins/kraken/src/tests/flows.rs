@@ -16,6 +16,15 @@ fn buy(symbol: &str, quote: &str) -> MarketOrder {
         side: Side::Buy,
         amount: OrderAmount::Quote(quote.into()),
         deadline: None,
+        quote_price: None,
+    }
+}
+
+/// A buy carrying the ask the host's pre-trade check read.
+fn buy_at(symbol: &str, quote: &str, ask: &str) -> MarketOrder {
+    MarketOrder {
+        quote_price: Some(ask.into()),
+        ..buy(symbol, quote)
     }
 }
 
@@ -140,7 +149,11 @@ fn balances_and_status() {
 fn buy_computes_volume_from_ask_rounding_down() {
     let host = Canned::live().ok(requests::ADD_ORDER, fixture!("addorder_limit"));
     let placed = ops::place_market_order(&host, &buy("BTC/USD", "100"));
-    assert_eq!(placed.map(|p| p.order_id), Ok("OUF4EM-FRGI2-MQMWZD".into()));
+    // AddOrder's answer carries no fill.
+    assert_eq!(
+        placed.map(|p| (p.order_id, p.fill)),
+        Ok(("OUF4EM-FRGI2-MQMWZD".into(), None))
+    );
     assert_eq!(
         host.paths(),
         [requests::ASSET_PAIRS, requests::TICKER, requests::ADD_ORDER]
@@ -153,6 +166,7 @@ fn buy_computes_volume_from_ask_rounding_down() {
             ("type", "buy"),
             ("ordertype", "market"),
             ("volume", "0.00330031"),
+            ("oflags", "fciq"),
             ("cl_ord_id", "cid-1"),
         ])
     );
@@ -203,12 +217,16 @@ fn sell_checks_decimals_and_minimum() {
     );
     assert!(!host.paths().contains(&requests::ADD_ORDER));
     assert!(ops::place_market_order(&host, &sell("SOL/USD", "0.0600")).is_ok());
+    // The fee in USD, not SOL: the whole position stays sellable.
     assert_eq!(
-        form(&host, requests::ADD_ORDER)[1..4],
+        form(&host, requests::ADD_ORDER),
         pairs(&[
+            ("pair", "SOLUSD"),
             ("type", "sell"),
             ("ordertype", "market"),
-            ("volume", "0.06")
+            ("volume", "0.06"),
+            ("oflags", "fciq"),
+            ("cl_ord_id", "cid-1"),
         ])
     );
     assert!(
@@ -295,7 +313,7 @@ fn failures_before_add_order_are_never_unknown_outcome() {
 #[test]
 fn add_order_outcomes() {
     let kraken = |e: &str| Ok((200, kraken_error(e)));
-    let cases: [(super::Answer, &str, &str); 11] = [
+    let cases: [(super::Answer, &str, &str); 16] = [
         (
             Err(HttpFailure::NotSent("connection refused".into())),
             "unavailable",
@@ -347,6 +365,33 @@ fn add_order_outcomes() {
             "order-rejected",
             "EAPI:Invalid nonce",
         ),
+        (
+            kraken("EGeneral:Invalid arguments:volume"),
+            "order-rejected",
+            "EGeneral:Invalid arguments:volume",
+        ),
+        (
+            kraken("EService:Market in cancel_only mode"),
+            "unavailable",
+            "cancel_only",
+        ),
+        // Never seen before: it may have been placed.
+        (
+            kraken("EOrder:Something new"),
+            "unknown-outcome",
+            "EOrder:Something new",
+        ),
+        // An open order already has this cl_ord_id: maybe ours.
+        (
+            kraken("EOrder:Duplicate cl_ord_id"),
+            "unknown-outcome",
+            "EOrder:Duplicate cl_ord_id",
+        ),
+        (
+            Ok((400, kraken_error("EFoo:Bar"))),
+            "unknown-outcome",
+            "EFoo:Bar",
+        ),
     ];
     for (answer, expected, quoted) in cases {
         let host = Canned::live().answer(requests::ADD_ORDER, answer.clone());
@@ -362,4 +407,133 @@ fn add_order_outcomes() {
             "{logs:?}"
         );
     }
+}
+
+#[test]
+fn buy_at_the_host_quote_price_fetches_no_ticker() {
+    let host = Canned::live().ok(requests::ADD_ORDER, fixture!("addorder_limit"));
+    let placed = ops::place_market_order(&host, &buy_at("BTC/USD", "100", "30300.1"));
+    assert!(placed.is_ok(), "{placed:?}");
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS, requests::ADD_ORDER]);
+    // Same volume as sized from the fetched ask of the same value.
+    assert_eq!(
+        form(&host, requests::ADD_ORDER),
+        pairs(&[
+            ("pair", "XXBTZUSD"),
+            ("type", "buy"),
+            ("ordertype", "market"),
+            ("volume", "0.00330031"),
+            ("oflags", "fciq"),
+            ("cl_ord_id", "cid-1"),
+        ])
+    );
+    // The given price wins over the ticker (which would say 30300.1).
+    let host = Canned::live().ok(requests::ADD_ORDER, fixture!("addorder_limit"));
+    assert!(ops::place_market_order(&host, &buy_at("BTC/USD", "100", "40000")).is_ok());
+    assert_eq!(
+        form(&host, requests::ADD_ORDER)[3],
+        pairs(&[("volume", "0.0025")])[0]
+    );
+    assert!(!host.paths().contains(&requests::TICKER));
+}
+
+#[test]
+fn buy_at_quote_price_checks_minimums() {
+    // DOGE at 0.2: 5 USD buys 25 < ordermin 50.
+    let host = Canned::live();
+    let r = ops::place_market_order(&host, &buy_at("DOGE/USD", "5", "0.2"));
+    assert_eq!(outcome(&r), "below-minimum");
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS]);
+}
+
+#[test]
+fn bad_quote_price_is_refused_before_any_request() {
+    let host = Canned::live();
+    for bad in ["0", "-1", "abc", "1e3", ""] {
+        let r = ops::place_market_order(&host, &buy_at("BTC/USD", "100", bad));
+        assert_eq!(outcome(&r), "invalid-request", "{bad}");
+    }
+    assert!(host.paths().is_empty());
+}
+
+#[test]
+fn a_sell_ignores_the_quote_price() {
+    let host = Canned::live().ok(requests::ADD_ORDER, fixture!("addorder_market"));
+    let order = MarketOrder {
+        quote_price: Some("not a price".into()),
+        ..sell("SOL/USD", "0.06")
+    };
+    assert!(ops::place_market_order(&host, &order).is_ok());
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS, requests::ADD_ORDER]);
+}
+
+/// A Ticker body for several pairs, each with its ask, bid and last.
+fn tickers_body(entries: &[(&str, &str, &str, &str)]) -> String {
+    let entries: Vec<String> = entries
+        .iter()
+        .map(|(id, a, b, c)| {
+            format!(
+                r#""{id}":{{"a":["{a}","1","1.000"],"b":["{b}","1","1.000"],"c":["{c}","0.1"]}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"error":[],"result":{{{}}}}}"#, entries.join(","))
+}
+
+#[test]
+fn tickers_in_one_request_in_the_order_asked() {
+    let body = tickers_body(&[
+        ("SOLUSD", "150.01", "150", "150.005"),
+        ("XDGUSD", "0.1501", "0.15", "0.1502"),
+        ("XXBTZUSD", "30300.1", "30300", "30303.2"),
+    ]);
+    let host = Canned::live().ok(requests::TICKER, &body);
+    let asked = ["SOL/USD", "XBT/USD", "doge/usd", "SOL/USD"].map(String::from);
+    let got = ops::tickers(&host, &asked).expect("tickers");
+    let got: Vec<[&str; 4]> = got
+        .iter()
+        .map(|t| [t.symbol.as_str(), &t.bid, &t.ask, &t.last])
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ["SOL/USD", "150", "150.01", "150.005"],
+            ["BTC/USD", "30300", "30300.1", "30303.2"],
+            ["DOGE/USD", "0.15", "0.1501", "0.1502"],
+            ["SOL/USD", "150", "150.01", "150.005"],
+        ]
+    );
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS, requests::TICKER]);
+    let req = host.sent_to(requests::TICKER);
+    assert_eq!(req.query, pairs(&[("pair", "SOLUSD,XXBTZUSD,XDGUSD")]));
+    assert_eq!(
+        (req.method, req.signed, req.cache_seconds),
+        (Method::Get, false, 0)
+    );
+}
+
+#[test]
+fn tickers_refuse_unknown_symbols_and_missing_entries() {
+    let host = Canned::live();
+    let asked = ["BTC/USD", "ETH/USD"].map(String::from);
+    assert_eq!(outcome(&ops::tickers(&host, &asked)), "invalid-symbol");
+    assert_eq!(host.paths(), [requests::ASSET_PAIRS]);
+    // Kraken left one pair out: never a quote from another pair.
+    let body = tickers_body(&[("XXBTZUSD", "30300.1", "30300", "30303.2")]);
+    let host = Canned::live().ok(requests::TICKER, &body);
+    let asked = ["BTC/USD", "SOL/USD"].map(String::from);
+    assert_eq!(outcome(&ops::tickers(&host, &asked)), "unavailable");
+    let host = Canned::live().ok(requests::TICKER, &kraken_error("EQuery:Unknown asset pair"));
+    assert_eq!(outcome(&ops::tickers(&host, &asked)), "invalid-symbol");
+    // Nothing asked, nothing sent.
+    let host = Canned::live();
+    assert_eq!(ops::tickers(&host, &[]), Ok(Vec::new()));
+    assert!(host.paths().is_empty());
+}
+
+#[test]
+fn one_ticker_through_tickers_matches_ticker() {
+    let host = Canned::live();
+    let many = ops::tickers(&host, &["BTC/USD".to_string()]).expect("tickers");
+    assert_eq!(many, vec![ops::ticker(&host, "BTC/USD").expect("ticker")]);
 }

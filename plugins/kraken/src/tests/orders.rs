@@ -3,10 +3,17 @@
 
 use super::fixture;
 use crate::responses::{self, Failure, Pair, RawOrders};
-use crate::tradehost::exchange::types::{OrderReport, OrderState, Side};
+use crate::tradehost::exchange::types::{Fee, OrderReport, OrderState, Side};
 
 fn spec_pairs() -> Vec<Pair> {
     responses::asset_pairs(fixture!("assetpairs_spec")).expect("pairs")
+}
+
+fn fee(amount: &str, currency: &str) -> Vec<Fee> {
+    vec![Fee {
+        amount: amount.into(),
+        currency: currency.into(),
+    }]
 }
 
 fn report(orders: &RawOrders, txid: &str, pairs: &[Pair]) -> Result<OrderReport, Failure> {
@@ -29,13 +36,12 @@ fn query_orders_with_json_numbers() {
             filled_size: "0.25".into(),
             average_price: "30000".into(),
             cost: "7500".into(),
-            fee: "7.5".into(),
             // oflags=fcib: fee in base.
-            fee_currency: "BTC".into(),
+            fees: fee("7.5", "BTC"),
         })
     );
     let buy = report(&orders, "OBCMZD-JIEE7-77TH3F", &spec_pairs()).expect("buy");
-    assert_eq!((buy.side, buy.fee_currency.as_str()), (Side::Buy, "USD"));
+    assert_eq!((buy.side, buy.fees), (Side::Buy, fee("26.2", "USD")));
     // Kraken's own `price` (its average), even where cost/vol disagrees.
     assert_eq!(buy.average_price, "27500");
 }
@@ -48,15 +54,10 @@ fn query_orders_with_strings_and_an_unlisted_pair() {
     let r = report(&orders, "OGMZCL-KC6MC-ZRBGM6", &spec_pairs()).expect("report");
     assert_eq!(r.symbol, "LTC/USDT");
     assert_eq!(
-        [
-            &r.filled_size,
-            &r.average_price,
-            &r.cost,
-            &r.fee,
-            &r.fee_currency
-        ],
-        ["0.1", "71.05741", "7.105741", "0.018475", "USDT"]
+        [&r.filled_size, &r.average_price, &r.cost],
+        ["0.1", "71.05741", "7.105741"]
     );
+    assert_eq!(r.fees, fee("0.018475", "USDT"));
     assert_eq!((r.state, r.side), (OrderState::Closed, Side::Buy));
 }
 
@@ -72,8 +73,8 @@ fn listed_altname_wins_over_the_quote_heuristic() {
     let orders = responses::query_orders(&body).expect("parses");
     let r = report(&orders, "OGMZCL-KC6MC-ZRBGM6", &pairs).expect("report");
     assert_eq!(
-        (r.symbol.as_str(), r.fee_currency.as_str()),
-        ("LTC/USD", "USD")
+        (r.symbol.as_str(), r.fees),
+        ("LTC/USD", fee("0.018475", "USD"))
     );
 }
 
@@ -107,7 +108,8 @@ fn nothing_filled_means_average_zero() {
         (partial.filled_size.as_str(), partial.average_price.as_str()),
         ("0.375", "30010")
     );
-    assert_eq!(partial.fee, "0");
+    // Nothing charged yet is still one entry: zero in the quote.
+    assert_eq!(partial.fees, fee("0", "USD"));
 }
 
 #[test]
@@ -130,18 +132,17 @@ fn client_order_ids() {
 #[test]
 fn closed_orders() {
     let closed = responses::closed_orders(fixture!("closedorders_clordid")).expect("parses");
-    let raw = closed.get("O2F2HY-QIPHF-4UCMSW").expect("order");
+    assert_eq!(closed.count, Some(1));
+    let raw = closed.orders.get("O2F2HY-QIPHF-4UCMSW").expect("order");
     let r = responses::report("O2F2HY-QIPHF-4UCMSW", raw, &[]).expect("report");
     assert_eq!(
         (r.state, r.symbol.as_str()),
         (OrderState::Canceled, "LTC/USDT")
     );
     let spec = responses::closed_orders(fixture!("closedorders_spec")).expect("parses");
-    let r = report(&spec, "O6YDQ5-LOMWU-37YKEE", &[]).expect("report");
-    assert_eq!(
-        (r.symbol.as_str(), r.fee_currency.as_str()),
-        ("BTC/EUR", "EUR")
-    );
+    let r = report(&spec.orders, "O6YDQ5-LOMWU-37YKEE", &[]).expect("report");
+    assert_eq!(r.symbol, "BTC/EUR");
+    assert_eq!(r.fees[0].currency, "EUR");
 }
 
 #[test]
@@ -157,6 +158,22 @@ fn order_lists_must_be_present() {
     ));
     let none = r#"{"error":[],"result":{"open":{}}}"#;
     assert_eq!(responses::open_orders(none).map(|o| o.len()), Ok(0));
+    // ClosedOrders' count: number or string, optional, never garbage.
+    let count = |c: &str| {
+        let body = format!(r#"{{"error":[],"result":{{"closed":{{}}{c}}}}}"#);
+        responses::closed_orders(&body).map(|p| p.count)
+    };
+    assert_eq!(count(r#","count":7"#), Ok(Some(7)));
+    assert_eq!(count(r#","count":"7""#), Ok(Some(7)));
+    assert_eq!(count(""), Ok(None));
+    for bad in [
+        r#","count":-1"#,
+        r#","count":"x""#,
+        r#","count":1.5"#,
+        r#","count":{}"#,
+    ] {
+        assert!(matches!(count(bad), Err(Failure::Malformed(_))), "{bad}");
+    }
 }
 
 #[test]

@@ -144,6 +144,14 @@ fn tickers() {
         responses::ticker(numbers, "A"),
         Ok(q("0.25", "0.2", "0.21"))
     );
+    // Several pairs: each by its id, in the order asked, none missing.
+    assert_eq!(
+        responses::tickers(two, &["B", "A", "B"]).map(|v| v.iter().map(|q| q.ask).collect()),
+        Ok(vec![d("2"), d("1"), d("2")])
+    );
+    assert!(is_malformed(responses::tickers(two, &["A", "C"])));
+    let one = r#"{"error":[],"result":{"A":{"a":["1"],"b":["1"],"c":["1"]}}}"#;
+    assert!(is_malformed(responses::tickers(one, &["A", "B"])));
     let empty = r#"{"error":[],"result":{"A":{"a":[],"b":["1"],"c":["1"]}}}"#;
     assert!(is_malformed(responses::ticker(empty, "A")));
     assert!(is_malformed(responses::ticker(
