@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod binary;
 mod faults;
 mod market;
 mod orders;
@@ -50,9 +51,14 @@ impl Client {
     }
 
     fn with(kraken: &FakeKraken, key: &str, secret_b64: &str, timeout: Option<Duration>) -> Client {
+        Client::at(&kraken.url, key, secret_b64, timeout)
+    }
+
+    /// A client of the fake served at `url`.
+    fn at(url: &str, key: &str, secret_b64: &str, timeout: Option<Duration>) -> Client {
         Client {
             http: http(timeout),
-            url: kraken.url.clone(),
+            url: url.to_owned(),
             key: key.to_owned(),
             secret: STANDARD.decode(secret_b64).unwrap(),
             nonce: AtomicU64::new(1_000),
