@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod binary;
+mod execution;
 mod faults;
+mod fees;
 mod market;
 mod orders;
 mod signing;
@@ -162,6 +164,15 @@ fn buy(pair: &'static str, volume: &'static str) -> Vec<(&'static str, &'static 
     vec![
         ("pair", pair),
         ("type", "buy"),
+        ("ordertype", "market"),
+        ("volume", volume),
+    ]
+}
+
+fn sell(pair: &'static str, volume: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("pair", pair),
+        ("type", "sell"),
         ("ordertype", "market"),
         ("volume", volume),
     ]
