@@ -8,6 +8,7 @@ mod binary;
 mod execution;
 mod faults;
 mod fees;
+mod history;
 mod market;
 mod orders;
 mod signing;
