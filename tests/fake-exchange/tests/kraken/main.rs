@@ -9,8 +9,10 @@ mod execution;
 mod faults;
 mod fees;
 mod history;
+mod hold;
 mod market;
 mod orders;
+mod reads;
 mod signing;
 
 use std::str::FromStr;
