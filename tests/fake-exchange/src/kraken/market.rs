@@ -146,7 +146,7 @@ pub(super) fn public(
     method: &str,
     params: &HashMap<String, String>,
 ) -> Result<Value, String> {
-    let now = chrono::Utc::now();
+    let now = st.now();
     match method {
         "Time" => Ok(json!({
             "unixtime": now.timestamp(),

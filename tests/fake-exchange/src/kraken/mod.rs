@@ -1,16 +1,65 @@
 //! A faithful local stand-in for Kraken's spot REST API (axum on
-//! 127.0.0.1:0), following shared/reference/kraken-api.md.
+//! 127.0.0.1), following shared/reference/kraken-api.md.
 //!
 //! * Public GET `/0/public/{Time,SystemStatus,Assets,AssetPairs,Ticker}`.
 //! * Private POST `/0/private/{Balance,BalanceEx,AddOrder,QueryOrders,
 //!   OpenOrders,ClosedOrders,CancelOrder}`, form or JSON bodies, `API-Key`
 //!   and `API-Sign` checked over the raw body bytes by this module's own
 //!   signer ([`kraken_sign`]), strict per-key nonces (window 0).
-//! * Market orders fill at once and in full at the ask (buy) or bid (sell),
-//!   taker fee 0.26 % of the cost in the quote currency (`fciq`), rounded to
-//!   8 dp half away from zero; cost, fee and balances are exact decimals.
 //! * Every answer is HTTP 200 with Kraken's envelope, except the injected
 //!   HTTP-status faults ([`Fault`]).
+//!
+//! Market orders execute as an [`Execution`] says: the next one queued by
+//! [`FakeKraken::queue_execution`] (any pair, first in first out), else the
+//! pair's default ([`FakeKraken::set_execution`]), else
+//! [`Execution::default`] — one trade at the ask (buy) or bid (sell), in
+//! full. An execution may spread the order over several trades whose prices
+//! step from the quote to the quote moved `slippage_bps` against the taker
+//! (each rounded to `pair_decimals`), and may fill only a share of it
+//! (rounded down to `lot_decimals`): the rest is canceled, the order is
+//! `canceled` with `reason` "Insufficient liquidity" and `misc` "partial"
+//! (an order that fills nothing is `canceled` with `vol_exec` 0 and moves
+//! nothing). Reported numbers are Kraken's: `price` is the volume-weighted
+//! average rounded to `pair_decimals`, `cost` the exact Σ volume × price
+//! **truncated** to `cost_decimals` (so cost / vol_exec need not equal
+//! `price`), and balances move by that cost and the fee.
+//!
+//! Fees: taker rate 0.26 % ([`FakeKraken::set_taker_fee`]) in the currency
+//! `oflags` asks for — `fciq` (quote: rate × cost, 8 dp) or `fcib` (base:
+//! rate × vol_exec, `lot_decimals`), both rounded half away from zero —
+//! and, without either, Kraken's default: **quote on buys, base on sells**.
+//! A sell with the fee in base needs volume + fee in base and debits both;
+//! a buy with `fcib` credits vol_exec − fee. `oflags` takes `fcib`, `fciq`
+//! and `nompp` (both fee flags at once is `EGeneral:Invalid arguments:oflags`);
+//! the order's `oflags` shows the fee flag in force. Funds are checked for
+//! the whole volume at the worst price the execution can reach.
+//!
+//! The fake's clock is system time plus [`FakeKraken::set_clock_offset`]:
+//! it drives `Time`, `SystemStatus`, the `deadline` check (before now →
+//! `EService:Deadline elapsed`, after now + 61 s → `EGeneral:Invalid
+//! arguments:deadline`), and `opentm`/`closetm`.
+//!
+//! ClosedOrders: 50 a page, newest (open time) first, `ofs`, `start`
+//! (exclusive) / `end` (inclusive) as unix seconds or a txid, `closetime`,
+//! `without_count`. By default (the strict reading,
+//! [`FakeKraken::set_filter_after_paging`]) the `cl_ord_id`/`userref`
+//! filters apply to each page *after* paging over the orders in the time
+//! range, and `count` counts that range: an order behind 50 newer closed
+//! orders is found only with `ofs` or a narrower time range.
+//! [`FakeKraken::seed_closed_orders`] adds such newer history.
+//!
+//! Faults ([`Fault`]) are queued per path: [`FakeKraken::inject`] for
+//! AddOrder, [`FakeKraken::inject_on`] for any path (reads too).
+//! [`Fault::Hold`] parks an AddOrder unseen until
+//! [`FakeKraken::release_held`]. [`FakeKraken::set_latency`] delays every
+//! request. Records: [`FakeKraken::received`], [`FakeKraken::applied_orders`],
+//! [`FakeKraken::ledger`], [`FakeKraken::requests_per_path`],
+//! [`FakeKraken::faults_fired`].
+//!
+//! Admin route (always served, never recorded as a request): `GET
+//! /__fake/stats` → `{"requests": {path: count}, "applied_orders": n,
+//! "add_order_attempts": n, "faults_fired": n, "held": n}`. The
+//! `fake-exchange kraken` binary serves this fake standalone.
 //!
 //! Tickers: the five default pairs start with default tickers;
 //! [`FakeKraken::set_ticker`] changes one, [`FakeKraken::remove_ticker`]
@@ -18,13 +67,16 @@
 //! on Ticker and `EService:Unavailable` on AddOrder).
 
 mod conn;
+mod control;
+mod fill;
 mod market;
 mod orders;
+mod queries;
 mod server;
 mod sign;
 mod state;
+mod types;
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -33,97 +85,7 @@ use rust_decimal::Decimal;
 
 pub use sign::{kraken_sign, verify_signature};
 use state::{Account, State};
-
-/// One request as the fake saw it.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub path: String,
-    pub method: String,
-    pub query: HashMap<String, String>,
-    /// Body parameters (form or JSON object), in the order sent.
-    pub form: Vec<(String, String)>,
-    /// The raw body as text.
-    pub body: String,
-    pub had_api_key: bool,
-    pub api_key: Option<String>,
-    /// The body's `nonce`, when present and a valid u64.
-    pub nonce: Option<u64>,
-    /// `API-Sign` present, key known, and the signature verified.
-    pub signature_ok: bool,
-}
-
-impl Received {
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.form
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// An AddOrder that changed the book: filled (or seeded open).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppliedOrder {
-    pub txid: String,
-    /// Pair id, e.g. `XXBTZUSD`.
-    pub pair: String,
-    /// `buy` or `sell`.
-    pub side: String,
-    pub volume: Decimal,
-    /// Fill price (ask for a buy, bid for a sell).
-    pub price: Decimal,
-    /// volume × price, exact.
-    pub cost: Decimal,
-    /// Fee in the quote currency, 8 dp.
-    pub fee: Decimal,
-    pub cl_ord_id: Option<String>,
-    pub userref: Option<i64>,
-    pub api_key: String,
-}
-
-/// Faults for the next AddOrder calls, consumed one per AddOrder request
-/// (first in, first out), whatever that request turns out to be.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// Authenticates and processes the order as usual (filling it when it
-    /// is valid), then closes the TCP connection without writing a single
-    /// byte of the answer: the client sees the connection end before any
-    /// status line ("connection closed before message completed"), at once
-    /// rather than after its timeout.
-    LoseAnswerAfterApply,
-    /// Answers this HTTP status (a Cloudflare-style HTML body) before
-    /// Kraken sees the request: no authentication, nonce not consumed,
-    /// nothing applied.
-    StatusBeforeApply(u16),
-    /// Processes the order as usual (filling it when valid), then answers
-    /// this HTTP status instead of the JSON result.
-    StatusAfterApply(u16),
-    /// Authenticates at once (the nonce is consumed on arrival), then waits
-    /// this long before processing, then answers normally. Processing runs
-    /// on its own task, so it still happens if the client gave up waiting;
-    /// `deadline` is checked when processing starts.
-    Delay(Duration),
-    /// Authenticates, then answers `{"error":[<this>]}` without applying.
-    KrakenError(String),
-}
-
-/// Kraken's REST call-counter tiers (max counter, decay per second).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateTier {
-    Starter,
-    Intermediate,
-    Pro,
-}
-
-impl RateTier {
-    pub fn limits(self) -> (u32, f64) {
-        match self {
-            RateTier::Starter => (15, 0.33),
-            RateTier::Intermediate => (20, 0.5),
-            RateTier::Pro => (20, 1.0),
-        }
-    }
-}
+pub use types::{AppliedOrder, Execution, Fault, Ledger, RateTier, Received};
 
 pub struct FakeKraken {
     pub url: String,
@@ -145,10 +107,18 @@ impl FakeKraken {
     pub const PRIVATE_KEY: &'static str =
         "ZmFrZS1rcmFrZW4tcHJpdmF0ZS1rZXk6MTI3LjAuMC4xLW9ubHk6bm90LWEtcmVhbC1zZWNyZXQhISEhISEhIQ==";
 
+    /// Serves on 127.0.0.1 at any free port.
     pub async fn start() -> FakeKraken {
+        FakeKraken::start_on_port(0)
+            .await
+            .unwrap_or_else(|e| panic!("bind 127.0.0.1:0: {e}"))
+    }
+
+    /// Serves on 127.0.0.1:`port` (0 = any free port).
+    pub async fn start_on_port(port: u16) -> std::io::Result<FakeKraken> {
         let state = Arc::new(Mutex::new(State::new()));
-        let (url, server) = server::spawn(state.clone()).await;
-        FakeKraken { url, state, server }
+        let (url, server) = server::spawn(state.clone(), port).await?;
+        Ok(FakeKraken { url, state, server })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -273,69 +243,6 @@ impl FakeKraken {
         self.lock().rate_limit_hits
     }
 
-    // ---- faults ------------------------------------------------------
-
-    /// Queues a fault for the next AddOrder request not yet claimed by
-    /// an earlier fault.
-    pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push_back(fault);
-    }
-
-    pub fn inject_faults(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.lock().faults.extend(faults);
-    }
-
-    pub fn pending_faults(&self) -> usize {
-        self.lock().faults.len()
-    }
-
-    // ---- records -----------------------------------------------------
-
-    pub fn received(&self) -> Vec<Received> {
-        self.lock().received.clone()
-    }
-
-    /// Requests received on one path, e.g. `/0/private/AddOrder`.
-    pub fn received_on(&self, path: &str) -> Vec<Received> {
-        self.lock()
-            .received
-            .iter()
-            .filter(|r| r.path == path)
-            .cloned()
-            .collect()
-    }
-
-    /// Orders that were filled (or seeded), oldest first.
-    pub fn applied_orders(&self) -> Vec<AppliedOrder> {
-        self.lock().applied.clone()
-    }
-
-    /// How many applied orders carry this `cl_ord_id`.
-    pub fn orders_for_client_id(&self, cl_ord_id: &str) -> usize {
-        self.lock()
-            .applied
-            .iter()
-            .filter(|o| o.cl_ord_id.as_deref() == Some(cl_ord_id))
-            .count()
-    }
-
-    /// AddOrder requests received, whatever came of them.
-    pub fn add_order_attempts(&self) -> usize {
-        self.lock().add_order_attempts
-    }
-
-    pub fn nonce_errors(&self) -> usize {
-        self.lock().nonce_errors
-    }
-
-    pub fn signature_errors(&self) -> usize {
-        self.lock().signature_errors
-    }
-
-    pub fn key_errors(&self) -> usize {
-        self.lock().key_errors
-    }
-
     /// Polls `cond` every 10 ms until it holds (true) or `timeout` passes (false).
     pub async fn wait_until(&self, timeout: Duration, cond: impl Fn(&FakeKraken) -> bool) -> bool {
         let start = std::time::Instant::now();
@@ -351,6 +258,6 @@ impl FakeKraken {
     }
 }
 
-fn dec(s: &str) -> Decimal {
+pub(crate) fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or_else(|e| panic!("not a decimal: {s:?}: {e}"))
 }

@@ -1,21 +1,21 @@
-//! AddOrder, the order queries, CancelOrder and the balances.
+//! AddOrder (validation, execution, balances) and the seeded orders.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
-use serde_json::{Map, Value, json};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
 
-use super::AppliedOrder;
-use super::market::{asset_decimals, fmt_min_dp};
+use super::fill::{self, FeeIn};
 use super::server::Params;
 use super::state::{Account, State};
+use super::{AppliedOrder, Execution};
 
 #[derive(Debug, Clone)]
 pub(super) struct Order {
     pub txid: String,
-    pub trade_id: String,
+    /// One id per trade, in execution order.
+    pub trade_ids: Vec<String>,
     pub altname: String,
     pub base: String,
     pub quote: String,
@@ -30,13 +30,23 @@ pub(super) struct Order {
     pub avg_price: Decimal,
     pub lot_decimals: u32,
     pub pair_decimals: u32,
+    pub cost_decimals: u32,
     pub cl_ord_id: Option<String>,
     pub userref: Option<i64>,
     pub status: String,
     pub reason: Option<String>,
-    pub opentm: f64,
-    pub closetm: Option<f64>,
+    pub misc: String,
+    pub oflags: String,
+    /// Unix microseconds on the fake's clock.
+    pub opentm: i64,
+    pub closetm: Option<i64>,
     pub descr_order: String,
+}
+
+impl Order {
+    pub fn is_open(&self) -> bool {
+        self.status == "open" || self.status == "pending"
+    }
 }
 
 const ORDER_TYPES: [&str; 10] = [
@@ -52,12 +62,8 @@ const ORDER_TYPES: [&str; 10] = [
     "settle-position",
 ];
 
-fn invalid(field: &str) -> String {
+pub(super) fn invalid(field: &str) -> String {
     format!("EGeneral:Invalid arguments:{field}")
-}
-
-fn epoch(t: DateTime<Utc>) -> f64 {
-    t.timestamp_micros() as f64 / 1e6
 }
 
 /// A plain decimal (`123`, `0.5`, `.5`): digits and at most one dot.
@@ -88,18 +94,10 @@ fn valid_cl_ord_id(id: &str) -> bool {
     long_uuid || short_uuid || text
 }
 
-fn truthy(v: Option<&str>) -> bool {
-    matches!(v, Some("true" | "True" | "TRUE" | "1"))
-}
-
 /// Funds held by open orders, per asset.
-fn holds(account: &Account, fee_rate: Decimal) -> BTreeMap<String, Decimal> {
+pub(super) fn holds(account: &Account, fee_rate: Decimal) -> BTreeMap<String, Decimal> {
     let mut held = BTreeMap::new();
-    for o in account
-        .orders
-        .iter()
-        .filter(|o| o.status == "open" || o.status == "pending")
-    {
+    for o in account.orders.iter().filter(|o| o.is_open()) {
         let left = o.volume - o.vol_exec;
         let (asset, amount) = match o.side.as_str() {
             "buy" => (
@@ -113,12 +111,34 @@ fn holds(account: &Account, fee_rate: Decimal) -> BTreeMap<String, Decimal> {
     held
 }
 
-pub(super) fn add_order(
-    st: &mut State,
-    api_key: &str,
-    params: &Params,
-    now: DateTime<Utc>,
-) -> Result<Value, String> {
+/// `oflags`: a comma list of `fcib`, `fciq`, `nompp`. Returns the fee
+/// currency asked for (if any) and the flags as sent, deduplicated.
+fn parse_oflags(flags: Option<&str>) -> Result<(Option<FeeIn>, Vec<&str>), String> {
+    let mut fee_in = None;
+    let mut seen: Vec<&str> = Vec::new();
+    for flag in flags.unwrap_or("").split(',').filter(|f| !f.is_empty()) {
+        let asked = match flag {
+            "fcib" => Some(FeeIn::Base),
+            "fciq" => Some(FeeIn::Quote),
+            "nompp" => None,
+            _ => return Err(invalid("oflags")),
+        };
+        if let Some(asked) = asked {
+            if fee_in.is_some_and(|f| f != asked) {
+                // Fee in base and in quote at once.
+                return Err(invalid("oflags"));
+            }
+            fee_in = Some(asked);
+        }
+        if !seen.contains(&flag) {
+            seen.push(flag);
+        }
+    }
+    Ok((fee_in, seen))
+}
+
+pub(super) fn add_order(st: &mut State, api_key: &str, params: &Params) -> Result<Value, String> {
+    let now = st.now();
     if st.system_status != "online" {
         return Err("EService:Unavailable".into());
     }
@@ -143,12 +163,7 @@ pub(super) fn add_order(
         .and_then(plain_decimal)
         .filter(|v| *v > Decimal::ZERO && v.normalize().scale() <= pair.lot_decimals)
         .ok_or_else(|| invalid("volume"))?;
-    if let Some(flags) = params.get("oflags") {
-        // Only the default fee-in-quote behaviour is modelled.
-        if !flags.split(',').all(|f| matches!(f, "fciq" | "nompp" | "")) {
-            return Err(invalid("oflags"));
-        }
-    }
+    let (fee_asked, mut flags) = parse_oflags(params.get("oflags"))?;
     let userref = match params.get("userref") {
         None => None,
         Some(u) => Some(i32::from_str(u).map_err(|_| invalid("userref"))?.into()),
@@ -159,8 +174,10 @@ pub(super) fn add_order(
     {
         return Err(invalid("cl_ord_id"));
     }
-    if let Some(deadline) = params.get("deadline") {
-        let deadline = DateTime::parse_from_rfc3339(deadline).map_err(|_| invalid("deadline"))?;
+    let deadline = params.get("deadline").map(str::to_owned);
+    if let Some(deadline) = &deadline {
+        let deadline =
+            chrono::DateTime::parse_from_rfc3339(deadline).map_err(|_| invalid("deadline"))?;
         if deadline < now {
             return Err("EService:Deadline elapsed".into());
         }
@@ -180,12 +197,12 @@ pub(super) fn add_order(
         .get(&pair.id)
         .and_then(|q| q.prices())
         .ok_or("EService:Unavailable")?;
-    let price = if side == "buy" { ask } else { bid };
+    let buy = side == "buy";
+    let quote = if buy { ask } else { bid };
     if volume < pair.ordermin {
         return Err("EOrder:Order minimum not met".into());
     }
-    let cost = volume * price;
-    if cost < pair.costmin {
+    if volume * quote < pair.costmin {
         return Err("EOrder:Cost minimum not met".into());
     }
     let mut volume_text = volume;
@@ -195,46 +212,75 @@ pub(super) fn add_order(
         return Ok(json!({ "descr": { "order": descr } }));
     }
 
-    let fee_rate = st.taker_fee;
-    let fee = (cost * fee_rate).round_dp_with_strategy(8, RoundingStrategy::MidpointAwayFromZero);
+    let fee_in = fee_asked.unwrap_or_else(|| FeeIn::default_for(&side));
+    if fee_asked.is_none() {
+        flags.insert(0, fee_in.flag());
+    }
+    let oflags = flags.join(",");
+    let queued = st.queued_executions.front().cloned();
+    let exec: Execution = queued
+        .clone()
+        .or_else(|| st.executions.get(&pair.id).cloned())
+        .unwrap_or_default();
+    let fill = fill::execute(&pair, buy, quote, volume, &exec);
+    let rate = st.taker_fee;
+    let fee = match fee_in {
+        FeeIn::Quote => fill::quote_fee(rate, fill.cost),
+        FeeIn::Base => fill::base_fee(&pair, rate, fill.vol_exec),
+    };
+    // Funds must cover the whole volume at the worst price it may get.
+    let worst_cost = volume * fill::worst_price(&pair, buy, quote, &exec);
     let account = st.account_mut(api_key);
-    if let Some(id) = &cl_ord_id {
-        let open = |o: &&Order| o.status == "open" || o.status == "pending";
-        if account
+    if let Some(id) = &cl_ord_id
+        && account
             .orders
             .iter()
-            .filter(open)
-            .any(|o| o.cl_ord_id.as_ref() == Some(id))
-        {
-            return Err("EOrder:Duplicate cl_ord_id".into());
-        }
+            .any(|o| o.is_open() && o.cl_ord_id.as_ref() == Some(id))
+    {
+        return Err("EOrder:Duplicate cl_ord_id".into());
     }
-    let held = holds(account, fee_rate);
+    let held = holds(account, rate);
     let available =
         |asset: &str| account.balance(asset) - held.get(asset).copied().unwrap_or_default();
-    let enough = if side == "buy" {
-        let needed = (cost * (Decimal::ONE + fee_rate)).max(cost + fee);
-        available(&pair.quote) >= needed
-    } else {
-        available(&pair.base) >= volume
+    let enough = match (buy, fee_in) {
+        (true, FeeIn::Quote) => {
+            let needed = (worst_cost * (Decimal::ONE + rate))
+                .max(worst_cost + fill::quote_fee(rate, worst_cost));
+            available(&pair.quote) >= needed
+        }
+        (true, FeeIn::Base) => available(&pair.quote) >= worst_cost,
+        (false, FeeIn::Quote) => available(&pair.base) >= volume,
+        (false, FeeIn::Base) => {
+            available(&pair.base) >= volume + fill::base_fee(&pair, rate, volume)
+        }
     };
     if !enough {
         return Err("EOrder:Insufficient funds".into());
     }
-    if side == "buy" {
-        account.add(&pair.quote, -(cost + fee));
-        account.add(&pair.base, volume);
-    } else {
-        account.add(&pair.base, -volume);
-        account.add(&pair.quote, cost - fee);
-    }
 
+    // Accepted: the engine executes it.
+    let (quote_fee, base_fee) = match fee_in {
+        FeeIn::Quote => (fee, Decimal::ZERO),
+        FeeIn::Base => (Decimal::ZERO, fee),
+    };
+    if buy {
+        account.add(&pair.quote, -(fill.cost + quote_fee));
+        account.add(&pair.base, fill.vol_exec - base_fee);
+    } else {
+        account.add(&pair.base, -(fill.vol_exec + base_fee));
+        account.add(&pair.quote, fill.cost - quote_fee);
+    }
+    if queued.is_some() {
+        st.queued_executions.pop_front();
+    }
     let txid = st.new_id('O');
-    let trade_id = st.new_id('T');
-    let opened = epoch(now);
+    let trade_ids: Vec<String> = fill.trades.iter().map(|_| st.new_id('T')).collect();
+    let full = fill.vol_exec == volume;
+    let status = if full { "closed" } else { "canceled" };
+    let opentm = now.timestamp_micros();
     let order = Order {
         txid: txid.clone(),
-        trade_id,
+        trade_ids,
         altname: pair.altname.clone(),
         base: pair.base.clone(),
         quote: pair.quote.clone(),
@@ -242,33 +288,50 @@ pub(super) fn add_order(
         ordertype: "market".into(),
         limit_price: None,
         volume,
-        vol_exec: volume,
-        cost,
+        vol_exec: fill.vol_exec,
+        cost: fill.cost,
         fee,
-        avg_price: price,
+        avg_price: fill.avg_price,
         lot_decimals: pair.lot_decimals,
         pair_decimals: pair.pair_decimals,
+        cost_decimals: pair.cost_decimals,
         cl_ord_id: cl_ord_id.clone(),
         userref,
-        status: "closed".into(),
-        reason: None,
-        opentm: opened,
-        closetm: Some(epoch(Utc::now()).max(opened + 0.0001)),
+        status: status.into(),
+        reason: (!full).then(|| "Insufficient liquidity".to_owned()),
+        misc: if full || fill.vol_exec.is_zero() {
+            String::new()
+        } else {
+            "partial".into()
+        },
+        oflags,
+        opentm,
+        closetm: Some(st.now().timestamp_micros().max(opentm + 100)),
         descr_order: descr.clone(),
     };
     st.account_mut(api_key).orders.push(order);
-    st.applied.push(AppliedOrder {
-        txid: txid.clone(),
-        pair: pair.id,
-        side,
-        volume,
-        price,
-        cost,
-        fee,
-        cl_ord_id,
-        userref,
-        api_key: api_key.to_owned(),
-    });
+    if !fill.vol_exec.is_zero() {
+        st.applied.push(AppliedOrder {
+            txid: txid.clone(),
+            pair: pair.id,
+            side,
+            volume: fill.vol_exec,
+            requested_volume: volume,
+            price: fill.avg_price,
+            cost: fill.cost,
+            fee,
+            fee_asset: match fee_in {
+                FeeIn::Quote => pair.quote,
+                FeeIn::Base => pair.base,
+            },
+            status: status.into(),
+            trades: fill.trades,
+            deadline,
+            cl_ord_id,
+            userref,
+            api_key: api_key.to_owned(),
+        });
+    }
     Ok(json!({ "descr": { "order": descr }, "txid": [txid] }))
 }
 
@@ -288,13 +351,13 @@ pub(super) fn seed_open(
     let volume = Decimal::from_str(volume).unwrap_or_else(|e| panic!("volume: {e}"));
     let limit = Decimal::from_str(limit_price).unwrap_or_else(|e| panic!("price: {e}"));
     let txid = st.new_id('O');
-    let trade_id = st.new_id('T');
     let mut vol_text = volume;
     vol_text.rescale(pair.lot_decimals);
     let descr = format!("{side} {vol_text} {} @ limit {limit}", pair.altname);
+    let opentm = st.now().timestamp_micros();
     st.account_mut(api_key).orders.push(Order {
         txid: txid.clone(),
-        trade_id,
+        trade_ids: Vec::new(),
         altname: pair.altname,
         base: pair.base,
         quote: pair.quote,
@@ -308,240 +371,76 @@ pub(super) fn seed_open(
         avg_price: Decimal::ZERO,
         lot_decimals: pair.lot_decimals,
         pair_decimals: pair.pair_decimals,
+        cost_decimals: pair.cost_decimals,
         cl_ord_id: cl_ord_id.map(str::to_owned),
         userref: None,
         status: "open".into(),
         reason: None,
-        opentm: epoch(Utc::now()),
+        misc: String::new(),
+        oflags: FeeIn::default_for(side).flag().into(),
+        opentm,
         closetm: None,
         descr_order: descr,
     });
     txid
 }
 
-/// Kraken's order object.
-fn order_json(o: &Order, with_trades: bool) -> Value {
-    let vol = |mut v: Decimal| {
-        v.rescale(o.lot_decimals);
-        v.to_string()
-    };
-    let mut fee = o.fee;
-    fee.rescale(8);
-    let descr_price = match o.limit_price {
-        Some(p) => fmt_min_dp(p, o.pair_decimals),
-        None => "0".to_owned(),
-    };
-    let mut obj = json!({
-        "refid": null,
-        "userref": o.userref,
-        "status": o.status,
-        "opentm": o.opentm,
-        "starttm": 0,
-        "expiretm": 0,
-        "descr": {
-            "pair": o.altname,
-            "type": o.side,
-            "ordertype": o.ordertype,
-            "price": descr_price,
-            "price2": "0",
-            "leverage": "none",
-            "order": o.descr_order,
-            "close": "",
-        },
-        "vol": vol(o.volume),
-        "vol_exec": vol(o.vol_exec),
-        "cost": fmt_min_dp(o.cost, 5),
-        "fee": fee.to_string(),
-        "price": fmt_min_dp(o.avg_price, if o.avg_price.is_zero() { 5 } else { o.pair_decimals }),
-        "stopprice": "0.00000",
-        "limitprice": "0.00000",
-        "misc": "",
-        "oflags": "fciq",
-    });
-    let map = obj.as_object_mut().unwrap_or_else(|| unreachable!());
-    if let Some(id) = &o.cl_ord_id {
-        map.insert("cl_ord_id".into(), json!(id));
-    }
-    if let Some(closetm) = o.closetm {
-        map.insert("closetm".into(), json!(closetm));
-        map.insert("reason".into(), json!(o.reason));
-    }
-    if with_trades && !o.vol_exec.is_zero() {
-        map.insert("trades".into(), json!([o.trade_id]));
-    }
-    obj
-}
-
-fn is_open(o: &Order) -> bool {
-    o.status == "open" || o.status == "pending"
-}
-
-/// The `cl_ord_id` and `userref` filters.
-fn filter(params: &Params) -> Result<impl Fn(&Order) -> bool, String> {
-    let cl_ord_id = params.get("cl_ord_id").map(str::to_owned);
-    let userref = match params.get("userref") {
-        None => None,
-        Some(u) => Some(i64::from(i32::from_str(u).map_err(|_| invalid("userref"))?)),
-    };
-    Ok(move |o: &Order| {
-        cl_ord_id
-            .as_ref()
-            .is_none_or(|id| o.cl_ord_id.as_ref() == Some(id))
-            && userref.is_none_or(|u| o.userref == Some(u))
-    })
-}
-
-fn is_txid(id: &str) -> bool {
-    let parts: Vec<&str> = id.split('-').collect();
-    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [6, 5, 6]
-        && parts.iter().all(|p| {
-            p.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        })
-}
-
-pub(super) fn private(
-    st: &mut State,
-    api_key: &str,
-    method: &str,
-    params: &Params,
-) -> Result<Value, String> {
-    let fee_rate = st.taker_fee;
-    let account = st.account_mut(api_key);
-    let trades = truthy(params.get("trades"));
-    match method {
-        "Balance" => Ok(account
-            .balances
-            .iter()
-            .map(|(asset, v)| (asset.clone(), json!(fmt_min_dp(*v, asset_decimals(asset)))))
-            .collect::<Map<_, _>>()
-            .into()),
-        "BalanceEx" => {
-            let held = holds(account, fee_rate);
-            Ok(account
-                .balances
-                .iter()
-                .map(|(asset, v)| {
-                    let dp = asset_decimals(asset);
-                    let hold = held.get(asset).copied().unwrap_or_default();
-                    let entry =
-                        json!({"balance": fmt_min_dp(*v, dp), "hold_trade": fmt_min_dp(hold, dp)});
-                    (asset.clone(), entry)
-                })
-                .collect::<Map<_, _>>()
-                .into())
-        }
-        "QueryOrders" => {
-            let ids = match params.get("txid") {
-                None | Some("") => return Err("EGeneral:Invalid arguments".into()),
-                Some(ids) => ids.split(',').map(str::trim).collect::<Vec<_>>(),
-            };
-            if ids.len() > 50 {
-                return Err("EGeneral:Invalid arguments".into());
-            }
-            if !ids.iter().all(|id| is_txid(id)) {
-                return Err("EOrder:Invalid order".into());
-            }
-            let keep = filter(params)?;
-            let mut result = Map::new();
-            for id in ids {
-                if let Some(o) = account.orders.iter().find(|o| o.txid == id && keep(o)) {
-                    result.insert(o.txid.clone(), order_json(o, trades));
-                }
-            }
-            Ok(result.into())
-        }
-        "OpenOrders" => {
-            let keep = filter(params)?;
-            let open: Map<_, _> = account
-                .orders
-                .iter()
-                .filter(|o| is_open(o) && keep(o))
-                .map(|o| (o.txid.clone(), order_json(o, trades)))
-                .collect();
-            Ok(json!({ "open": open }))
-        }
-        "ClosedOrders" => closed_orders(account, params, trades),
-        "CancelOrder" => {
-            let target = |o: &Order| match (params.get("txid"), params.get("cl_ord_id")) {
-                (Some(t), _) => {
-                    o.txid == t || o.userref.map(|u| u.to_string()).as_deref() == Some(t)
-                }
-                (None, Some(c)) => o.cl_ord_id.as_deref() == Some(c),
-                (None, None) => false,
-            };
-            if params.get("txid").is_none() && params.get("cl_ord_id").is_none() {
-                return Err("EGeneral:Invalid arguments".into());
-            }
-            let closetm = epoch(Utc::now());
-            let mut count = 0;
-            for o in account
-                .orders
-                .iter_mut()
-                .filter(|o| is_open(o) && target(o))
-            {
-                o.status = "canceled".into();
-                o.reason = Some("User requested".into());
-                o.closetm = Some(closetm);
-                count += 1;
-            }
-            if count == 0 {
-                return Err("EOrder:Unknown order".into());
-            }
-            Ok(json!({ "count": count }))
-        }
-        _ => Err("EGeneral:Unknown method".into()),
-    }
-}
-
-/// `start` (exclusive) / `end` (inclusive): unix seconds or a txid.
-fn bound(account: &Account, params: &Params, name: &str) -> Result<Option<f64>, String> {
-    match params.get(name) {
-        None | Some("") => Ok(None),
-        Some(v) => match f64::from_str(v) {
-            Ok(t) => Ok(Some(t)),
-            Err(_) => account
-                .orders
-                .iter()
-                .find(|o| o.txid == v)
-                .map(|o| Some(o.opentm))
-                .ok_or_else(|| invalid(name)),
-        },
-    }
-}
-
-fn closed_orders(account: &Account, params: &Params, trades: bool) -> Result<Value, String> {
-    let keep = filter(params)?;
-    let start = bound(account, params, "start")?;
-    let end = bound(account, params, "end")?;
-    let closetime = params.get("closetime").unwrap_or("both");
-    if !matches!(closetime, "open" | "close" | "both") {
-        return Err(invalid("closetime"));
-    }
-    let ofs = match params.get("ofs") {
-        None => 0,
-        Some(o) => usize::from_str(o).map_err(|_| invalid("ofs"))?,
-    };
-    let in_range = |t: f64| start.is_none_or(|s| t > s) && end.is_none_or(|e| t <= e);
-    let matching: Vec<&Order> = account
+/// `n` filled market buys of 0.1 SOLUSD (at the current ask, or 150.05
+/// without a ticker) on `api_key`'s history, with client ids `seeded-N`,
+/// each newer than every order already there. History only: no balance
+/// moves and they are not applied orders.
+pub(super) fn seed_closed(st: &mut State, api_key: &str, n: usize) {
+    let pair = st
+        .pair("SOLUSD")
+        .cloned()
+        .unwrap_or_else(|| panic!("no SOLUSD pair"));
+    let ask = st
+        .tickers
+        .get(&pair.id)
+        .and_then(|q| q.prices())
+        .map_or(Decimal::new(15005, 2), |(_, ask)| ask);
+    let volume = Decimal::new(1, 1);
+    let fill = fill::execute(&pair, true, ask, volume, &Execution::default());
+    let fee = fill::quote_fee(st.taker_fee, fill.cost);
+    let newest = st
+        .account_mut(api_key)
         .orders
         .iter()
-        .rev()
-        .filter(|o| !is_open(o) && keep(o))
-        .filter(|o| {
-            let close = o.closetm.unwrap_or(o.opentm);
-            match closetime {
-                "open" => in_range(o.opentm),
-                "close" => in_range(close),
-                _ => in_range(o.opentm) || in_range(close),
-            }
-        })
-        .collect();
-    let closed: Map<_, _> = matching
-        .iter()
-        .skip(ofs)
-        .take(50)
-        .map(|o| (o.txid.clone(), order_json(o, trades)))
-        .collect();
-    Ok(json!({ "closed": closed, "count": matching.len() }))
+        .map(|o| o.opentm.max(o.closetm.unwrap_or(o.opentm)))
+        .max()
+        .unwrap_or(i64::MIN);
+    let first = st.now().timestamp_micros().max(newest + 1);
+    for t in (first..).take(n) {
+        st.seeded += 1;
+        let txid = st.new_id('O');
+        let trade_id = st.new_id('T');
+        let order = Order {
+            txid,
+            trade_ids: vec![trade_id],
+            altname: pair.altname.clone(),
+            base: pair.base.clone(),
+            quote: pair.quote.clone(),
+            side: "buy".into(),
+            ordertype: "market".into(),
+            limit_price: None,
+            volume,
+            vol_exec: fill.vol_exec,
+            cost: fill.cost,
+            fee,
+            avg_price: fill.avg_price,
+            lot_decimals: pair.lot_decimals,
+            pair_decimals: pair.pair_decimals,
+            cost_decimals: pair.cost_decimals,
+            cl_ord_id: Some(format!("seeded-{}", st.seeded)),
+            userref: None,
+            status: "closed".into(),
+            reason: None,
+            misc: String::new(),
+            oflags: "fciq".into(),
+            opentm: t,
+            closetm: Some(t),
+            descr_order: format!("buy 0.10000000 {} @ market", pair.altname),
+        };
+        st.account_mut(api_key).orders.push(order);
+    }
 }

@@ -1,4 +1,5 @@
-//! HTTP side: routing, body parsing, authentication, rate counter, faults.
+//! HTTP side: routing, body parsing, latency, authentication, faults, the
+//! rate counter and the admin route.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,13 +10,13 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::conn::{Conn, KillableListener};
-use super::orders;
 use super::sign::verify_signature;
-use super::state::State;
-use super::{Fault, Received, market};
+use super::state::{ADD_ORDER, Held, State};
+use super::{Fault, Received, market, orders, queries};
 
 type Shared = Arc<Mutex<State>>;
 
@@ -61,20 +62,37 @@ impl Params {
     }
 }
 
-pub(super) async fn spawn(shared: Shared) -> (String, tokio::task::JoinHandle<()>) {
-    let app = Router::new().fallback(handle).with_state(shared);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap_or_else(|e| panic!("bind 127.0.0.1:0: {e}"));
-    let url = format!(
-        "http://{}",
-        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
-    );
+/// The admin route: request counts for benchmarks (never recorded as a request).
+pub(super) const STATS_PATH: &str = "/__fake/stats";
+
+/// Serves the fake on 127.0.0.1:`port` (0 = any free port).
+pub(super) async fn spawn(
+    shared: Shared,
+    port: u16,
+) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+    let app = Router::new()
+        .route(STATS_PATH, get(stats))
+        .fallback(handle)
+        .with_state(shared);
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let url = format!("http://{}", listener.local_addr()?);
     let service = app.into_make_service_with_connect_info::<Conn>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(KillableListener(listener), service).await;
     });
-    (url, server)
+    Ok((url, server))
+}
+
+async fn stats(AxumState(shared): AxumState<Shared>) -> Response {
+    let st = lock(&shared);
+    axum::Json(json!({
+        "requests": st.requests,
+        "applied_orders": st.applied.len(),
+        "add_order_attempts": st.add_order_attempts,
+        "faults_fired": st.faults_fired,
+        "held": st.held.len(),
+    }))
+    .into_response()
 }
 
 fn ok(result: Value) -> Response {
@@ -102,12 +120,52 @@ fn http_status(code: u16) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html")], body).into_response()
 }
 
-/// What the synchronous part decided: answer now, or run AddOrder.
-enum Next {
-    Answer(Response),
+/// The work a request asks for, run after authentication (and any delay).
+enum Job {
+    Public {
+        name: String,
+        args: HashMap<String, String>,
+    },
+    Private {
+        api_key: String,
+        name: String,
+        params: Params,
+    },
     AddOrder {
         api_key: String,
         params: Params,
+    },
+}
+
+impl Job {
+    fn run(self, st: &mut State) -> Result<Value, String> {
+        match self {
+            Job::Public { name, args } => market::public(st, &name, &args),
+            Job::AddOrder { api_key, params } => orders::add_order(st, &api_key, &params),
+            Job::Private {
+                api_key,
+                name,
+                params,
+            } => {
+                // AddOrder and CancelOrder count on the engine's limiter, not here.
+                let (max, decay) = (st.rate_max, st.rate_decay);
+                if name != "CancelOrder" && !st.account_mut(&api_key).charge_call(max, decay) {
+                    st.rate_limit_hits += 1;
+                    return Err("EAPI:Rate limit exceeded".into());
+                }
+                queries::private(st, &api_key, &name, &params)
+            }
+        }
+    }
+}
+
+/// What the synchronous part decided.
+enum Next {
+    Answer(Response),
+    /// Close the connection without an answer.
+    Drop,
+    Run {
+        job: Job,
         fault: Option<Fault>,
     },
 }
@@ -120,28 +178,29 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (api_key, params, fault) = match receive(&shared, &method, &uri, &headers, &body) {
-        Next::Answer(response) => return response,
-        Next::AddOrder {
-            api_key,
-            params,
-            fault,
-        } => (api_key, params, fault),
-    };
-    if let Some(Fault::KrakenError(message)) = &fault {
-        return err(message.clone());
+    let latency = lock(&shared).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
+    let (job, fault) = match receive(&shared, &method, &uri, &headers, &body) {
+        Next::Answer(response) => return response,
+        Next::Drop => {
+            conn.kill();
+            return StatusCode::OK.into_response();
+        }
+        Next::Run { job, fault } => (job, fault),
+    };
     let delay = match &fault {
         Some(Fault::Delay(d)) => Some(*d),
         _ => None,
     };
-    // The engine goes on with the order even if the client stops waiting.
+    // The engine goes on with the request even if the client stops waiting.
+    let engine_state = shared.clone();
     let engine = tokio::spawn(async move {
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
         }
-        let mut st = lock(&shared);
-        orders::add_order(&mut st, &api_key, &params, chrono::Utc::now())
+        job.run(&mut lock(&engine_state))
     });
     let answer = match engine.await {
         Ok(answer) => answer,
@@ -149,15 +208,35 @@ async fn handle(
     };
     match fault {
         Some(Fault::LoseAnswerAfterApply) => {
+            lock(&shared).faults_fired += 1;
             conn.kill();
             envelope(answer)
         }
-        Some(Fault::StatusAfterApply(code)) => http_status(code),
+        Some(Fault::StatusAfterApply(code)) => {
+            lock(&shared).faults_fired += 1;
+            http_status(code)
+        }
         _ => envelope(answer),
     }
 }
 
-/// Records the request, then answers it unless it is an authenticated AddOrder.
+/// Faults that act before processing: counts those that fire, and decides.
+fn early_fault(st: &mut State, fault: &Option<Fault>) -> Option<Next> {
+    let next = match fault {
+        Some(Fault::StatusBeforeApply(code)) => Next::Answer(http_status(*code)),
+        Some(Fault::KrakenError(message)) => Next::Answer(err(message.clone())),
+        Some(Fault::Hold) => Next::Drop,
+        Some(Fault::Delay(_)) => {
+            st.faults_fired += 1;
+            return None;
+        }
+        _ => return None,
+    };
+    st.faults_fired += 1;
+    Some(next)
+}
+
+/// Records the request, authenticates it, and answers it or says what to run.
 fn receive(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Next {
     let path = uri.path().to_owned();
     let query: HashMap<String, String> =
@@ -205,13 +284,22 @@ fn receive(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, bod
         nonce,
         signature_ok,
     });
+    *st.requests.entry(path.clone()).or_insert(0) += 1;
 
     if let Some(name) = path.strip_prefix("/0/public/") {
         let mut args = query;
         if method == Method::POST {
             args.extend(params.0);
         }
-        return Next::Answer(envelope(market::public(&st, name, &args)));
+        let fault = st.take_fault(&path);
+        if let Some(next) = early_fault(&mut st, &fault) {
+            return next;
+        }
+        let name = name.to_owned();
+        return Next::Run {
+            job: Job::Public { name, args },
+            fault,
+        };
     }
     let Some(name) = path.strip_prefix("/0/private/") else {
         return Next::Answer((StatusCode::NOT_FOUND, "not found").into_response());
@@ -219,14 +307,12 @@ fn receive(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, bod
     if method != Method::POST {
         return Next::Answer(err("EGeneral:Invalid arguments"));
     }
-
-    let fault = if name == "AddOrder" {
+    if path == ADD_ORDER {
         st.add_order_attempts += 1;
-        st.faults.pop_front()
-    } else {
-        None
-    };
+    }
+    let fault = st.take_fault(&path);
     if let Some(Fault::StatusBeforeApply(code)) = fault {
+        st.faults_fired += 1;
         return Next::Answer(http_status(code));
     }
 
@@ -239,7 +325,6 @@ fn receive(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, bod
         st.signature_errors += 1;
         return Next::Answer(err("EAPI:Invalid signature"));
     }
-    let (rate_max, rate_decay) = (st.rate_max, st.rate_decay);
     let account = st.account_mut(&api_key);
     match nonce {
         Some(n) if account.last_nonce.is_none_or(|last| n > last) => account.last_nonce = Some(n),
@@ -248,17 +333,23 @@ fn receive(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, bod
             return Next::Answer(err("EAPI:Invalid nonce"));
         }
     }
-    if name == "AddOrder" {
-        return Next::AddOrder {
+    if fault == Some(Fault::Hold) && path == ADD_ORDER {
+        st.held.push(Held {
+            api_key: api_key.clone(),
+            params: params.clone(),
+        });
+    }
+    if let Some(next) = early_fault(&mut st, &fault) {
+        return next;
+    }
+    let job = if path == ADD_ORDER {
+        Job::AddOrder { api_key, params }
+    } else {
+        Job::Private {
             api_key,
+            name: name.to_owned(),
             params,
-            fault,
-        };
-    }
-    // AddOrder and CancelOrder count on the engine's limiter, not here.
-    if name != "CancelOrder" && !st.account_mut(&api_key).charge_call(rate_max, rate_decay) {
-        st.rate_limit_hits += 1;
-        return Next::Answer(err("EAPI:Rate limit exceeded"));
-    }
-    Next::Answer(envelope(orders::private(&mut st, &api_key, name, &params)))
+        }
+    };
+    Next::Run { job, fault }
 }

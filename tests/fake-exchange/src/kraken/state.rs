@@ -1,15 +1,25 @@
 //! The fake exchange's state: pairs, tickers, accounts, records.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::Instant;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::market::{Pair, Quote, default_pairs, default_tickers};
 use super::orders::Order;
-use super::{AppliedOrder, FakeKraken, Fault, RateTier, Received};
+use super::server::Params;
+use super::{AppliedOrder, Execution, FakeKraken, Fault, RateTier, Received};
+
+pub(super) const ADD_ORDER: &str = "/0/private/AddOrder";
+
+/// An AddOrder parked by [`Fault::Hold`], authenticated but not processed.
+pub(super) struct Held {
+    pub api_key: String,
+    pub params: Params,
+}
 
 pub(super) struct State {
     pub system_status: String,
@@ -18,8 +28,22 @@ pub(super) struct State {
     pub tickers: HashMap<String, Quote>,
     /// API key -> account
     pub accounts: HashMap<String, Account>,
+    /// AddOrder's fault queue.
     pub faults: VecDeque<Fault>,
+    /// Every other path's fault queue.
+    pub path_faults: HashMap<String, VecDeque<Fault>>,
+    pub faults_fired: usize,
+    pub held: Vec<Held>,
+    /// pair id -> default execution
+    pub executions: HashMap<String, Execution>,
+    /// For the next accepted market orders, before the pair default.
+    pub queued_executions: VecDeque<Execution>,
+    pub clock_offset: chrono::Duration,
+    pub latency: Duration,
+    pub filter_after_paging: bool,
     pub received: Vec<Received>,
+    /// path -> requests received on it
+    pub requests: BTreeMap<String, usize>,
     pub applied: Vec<AppliedOrder>,
     pub add_order_attempts: usize,
     pub nonce_errors: usize,
@@ -29,7 +53,8 @@ pub(super) struct State {
     pub rate_max: f64,
     pub rate_decay: f64,
     pub taker_fee: Decimal,
-    ids_issued: u64,
+    pub seeded: u64,
+    ids_issued: HashSet<String>,
 }
 
 pub(super) struct Account {
@@ -100,7 +125,16 @@ impl State {
             tickers: default_tickers(),
             accounts,
             faults: VecDeque::new(),
+            path_faults: HashMap::new(),
+            faults_fired: 0,
+            held: Vec::new(),
+            executions: HashMap::new(),
+            queued_executions: VecDeque::new(),
+            clock_offset: chrono::Duration::zero(),
+            latency: Duration::ZERO,
+            filter_after_paging: true,
             received: Vec::new(),
+            requests: BTreeMap::new(),
             applied: Vec::new(),
             add_order_attempts: 0,
             nonce_errors: 0,
@@ -110,7 +144,33 @@ impl State {
             rate_max,
             rate_decay,
             taker_fee: Decimal::new(26, 4),
-            ids_issued: 0,
+            seeded: 0,
+            ids_issued: HashSet::new(),
+        }
+    }
+
+    /// The fake's clock: system time plus the offset.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_offset
+    }
+
+    /// The next fault queued for `path`, if any.
+    pub fn take_fault(&mut self, path: &str) -> Option<Fault> {
+        if path == ADD_ORDER {
+            self.faults.pop_front()
+        } else {
+            self.path_faults.get_mut(path)?.pop_front()
+        }
+    }
+
+    pub fn queue_fault(&mut self, path: &str, fault: Fault) {
+        if path == ADD_ORDER {
+            self.faults.push_back(fault);
+        } else {
+            self.path_faults
+                .entry(path.to_owned())
+                .or_default()
+                .push_back(fault);
         }
     }
 
@@ -151,8 +211,7 @@ impl State {
     pub fn new_id(&mut self, prefix: char) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         loop {
-            self.ids_issued += 1;
-            let mut bits = uuid::Uuid::new_v4().as_u128() ^ u128::from(self.ids_issued);
+            let mut bits = uuid::Uuid::new_v4().as_u128();
             let mut chars = vec![prefix];
             for _ in 0..16 {
                 chars.push(ALPHABET[(bits % 32) as usize] as char);
@@ -165,11 +224,7 @@ impl State {
                 .chain(std::iter::once(&'-'))
                 .chain(&chars[11..17])
                 .collect();
-            let taken = self
-                .accounts
-                .values()
-                .any(|a| a.orders.iter().any(|o| o.txid == id || o.trade_id == id));
-            if !taken {
+            if self.ids_issued.insert(id.clone()) {
                 return id;
             }
         }

@@ -1,9 +1,18 @@
 //! Proves the fake Kraken faithful to shared/reference/kraken-api.md, with a
 //! plain reqwest client and the fake's own signer (not tradehost's).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod binary;
+mod execution;
 mod faults;
+mod fees;
+mod history;
+mod hold;
 mod market;
 mod orders;
+mod reads;
 mod signing;
 
 use std::str::FromStr;
@@ -47,9 +56,14 @@ impl Client {
     }
 
     fn with(kraken: &FakeKraken, key: &str, secret_b64: &str, timeout: Option<Duration>) -> Client {
+        Client::at(&kraken.url, key, secret_b64, timeout)
+    }
+
+    /// A client of the fake served at `url`.
+    fn at(url: &str, key: &str, secret_b64: &str, timeout: Option<Duration>) -> Client {
         Client {
             http: http(timeout),
-            url: kraken.url.clone(),
+            url: url.to_owned(),
             key: key.to_owned(),
             secret: STANDARD.decode(secret_b64).unwrap(),
             nonce: AtomicU64::new(1_000),
@@ -153,6 +167,15 @@ fn buy(pair: &'static str, volume: &'static str) -> Vec<(&'static str, &'static 
     vec![
         ("pair", pair),
         ("type", "buy"),
+        ("ordertype", "market"),
+        ("volume", volume),
+    ]
+}
+
+fn sell(pair: &'static str, volume: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("pair", pair),
+        ("type", "sell"),
         ("ordertype", "market"),
         ("volume", volume),
     ]

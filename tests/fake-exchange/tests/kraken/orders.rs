@@ -22,7 +22,8 @@ async fn a_signed_market_order_fills_at_the_quote_with_the_exact_fee() {
     assert!(is_txid(&txid), "{txid}");
     assert_eq!(res["txid"].as_array().unwrap().len(), 1);
 
-    // cost = 0.6663113 × 150.05 (the ask); fee = 0.26 % of it, 8 dp.
+    // cost = 0.6663113 × 150.05 (the ask) = 99.980010565, truncated to the
+    // pair's 5 cost decimals; fee = 0.26 % of that cost, 8 dp.
     let applied = kraken.applied_orders();
     assert_eq!(applied.len(), 1);
     let order = &applied[0];
@@ -33,28 +34,28 @@ async fn a_signed_market_order_fills_at_the_quote_with_the_exact_fee() {
     );
     assert_eq!(order.volume, d("0.6663113"));
     assert_eq!(order.price, d("150.05"));
-    assert_eq!(order.cost, d("99.980010565"));
+    assert_eq!(order.cost, d("99.98001"));
     assert_eq!(order.fee, d("0.25994803"));
     assert_eq!(order.cl_ord_id.as_deref(), Some("sol-buy-1"));
     assert_eq!(kraken.orders_for_client_id("sol-buy-1"), 1);
-    assert_eq!(kraken.balance("ZUSD"), d("9899.760041405"));
+    assert_eq!(kraken.balance("ZUSD"), d("9899.76004197"));
     assert_eq!(kraken.balance("SOL"), d("0.6663113"));
 
     let balance = client.call("Balance", &[]).await;
     assert_eq!(
         result(&balance),
-        &json!({"SOL": "0.6663113000", "ZUSD": "9899.760041405"})
+        &json!({"SOL": "0.6663113000", "ZUSD": "9899.76004197"})
     );
     let balance_ex = client.call("BalanceEx", &[]).await;
     assert_eq!(
         result(&balance_ex),
         &json!({
             "SOL": {"balance": "0.6663113000", "hold_trade": "0.0000000000"},
-            "ZUSD": {"balance": "9899.760041405", "hold_trade": "0.0000"},
+            "ZUSD": {"balance": "9899.76004197", "hold_trade": "0.0000"},
         })
     );
 
-    // A sell by pair id fills at the bid; the fee comes off the proceeds.
+    // A sell by pair id fills at the bid; with fciq the fee comes off the proceeds.
     kraken.set_balance("XXBT", "0.1");
     let answer = client
         .add_order(&[
@@ -62,6 +63,7 @@ async fn a_signed_market_order_fills_at_the_quote_with_the_exact_fee() {
             ("type", "sell"),
             ("ordertype", "market"),
             ("volume", "0.01"),
+            ("oflags", "fciq"),
         ])
         .await;
     assert_eq!(
@@ -74,7 +76,7 @@ async fn a_signed_market_order_fills_at_the_quote_with_the_exact_fee() {
         (d("59990.0"), d("599.9"), d("1.55974"))
     );
     assert_eq!(kraken.balance("XXBT"), d("0.09"));
-    assert_eq!(kraken.balance("ZUSD"), d("9899.760041405") + d("598.34026"));
+    assert_eq!(kraken.balance("ZUSD"), d("9899.76004197") + d("598.34026"));
 
     // A fee exactly halfway at the 8th decimal rounds away from zero.
     kraken.set_ticker("ADAUSD", "0.499500", "0.500125", "0.5");
@@ -151,11 +153,14 @@ async fn orders_are_found_by_txid_cl_ord_id_and_userref() {
     // A filled market order is never open; it is among the closed ones.
     let open = client.call("OpenOrders", &[("cl_ord_id", uuid)]).await;
     assert_eq!(result(&open), &json!({"open": {}}));
+    // Filters apply to the page; `count` counts every closed order in range.
     let closed = client.call("ClosedOrders", &[("cl_ord_id", uuid)]).await;
-    assert_eq!(result(&closed)["count"], 1);
+    assert_eq!(result(&closed)["count"], 2);
+    assert_eq!(result(&closed)["closed"].as_object().unwrap().len(), 1);
     assert_eq!(result(&closed)["closed"][&txid_a]["cl_ord_id"], uuid);
     let by_ref = client.call("ClosedOrders", &[("userref", "42")]).await;
-    assert_eq!(result(&by_ref)["count"], 1);
+    assert_eq!(result(&by_ref)["count"], 2);
+    assert_eq!(result(&by_ref)["closed"].as_object().unwrap().len(), 1);
     assert!(result(&by_ref)["closed"][&txid_b].is_object());
     let all = client.call("ClosedOrders", &[]).await;
     assert_eq!(result(&all)["count"], 2);
@@ -169,7 +174,7 @@ async fn orders_are_found_by_txid_cl_ord_id_and_userref() {
     let none = client
         .call("ClosedOrders", &[("cl_ord_id", "never-sent")])
         .await;
-    assert_eq!(result(&none), &json!({"closed": {}, "count": 0}));
+    assert_eq!(result(&none), &json!({"closed": {}, "count": 2}));
 
     // A resting order: listed as open, holds funds, blocks its cl_ord_id.
     let resting = kraken.seed_open_order("XBTUSD", "buy", "0.01", "50000.0", Some("resting-1"));

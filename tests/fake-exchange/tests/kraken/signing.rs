@@ -102,7 +102,7 @@ async fn nonces_must_strictly_increase_per_key() {
     let nonce = "9000000";
     let body = format!("nonce={nonce}&pair=SOLUSD&type=buy&ordertype=market&volume=0.1");
     let first: Value = client
-        .send_signed(ADD, &nonce, &body)
+        .send_signed(ADD, nonce, &body)
         .await
         .unwrap()
         .json()
@@ -110,7 +110,7 @@ async fn nonces_must_strictly_increase_per_key() {
         .unwrap();
     result(&first);
     let again: Value = client
-        .send_signed(ADD, &nonce, &body)
+        .send_signed(ADD, nonce, &body)
         .await
         .unwrap()
         .json()
