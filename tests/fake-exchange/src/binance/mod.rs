@@ -150,7 +150,9 @@ impl AppliedOrder {
 /// Scripted misbehaviour. [`FakeBinance::inject`] queues one for the next
 /// `POST /api/v3/order` requests (first in, first out, one per request
 /// whatever it turns out to be); [`FakeBinance::inject_on`] for the next
-/// request on a path.
+/// request on a path. The "after" faults act on whatever the request came
+/// to, a refusal included: a `-1007` or a cut connection proves nothing
+/// about execution, as on the real exchange.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Processes the request as usual (an order executes when valid), then
@@ -318,6 +320,16 @@ impl FakeBinance {
 
     pub fn balance_for(&self, api_key: &str, asset: &str) -> Decimal {
         self.lock().account_mut(api_key).free(asset)
+    }
+
+    /// The default account's free balances, every asset it ever held.
+    pub fn balances(&self) -> BTreeMap<String, Decimal> {
+        self.lock()
+            .account_mut(Self::API_KEY)
+            .balances
+            .iter()
+            .map(|(asset, b)| (asset.clone(), b.free))
+            .collect()
     }
 
     /// The default account's locked balance of `asset` (held by open orders).

@@ -258,7 +258,10 @@ struct Call {
 }
 
 enum Arrival {
+    /// Answered in front of the API (a fault that acts on arrival).
     Answer(Response),
+    /// Refused at the gate; a fault taken by the request still applies.
+    Refused(Response, Option<Fault>),
     Call(Call),
 }
 
@@ -304,6 +307,13 @@ async fn handle(
 ) -> Response {
     let call = match arrive(&shared, &method, &uri, &headers, &body) {
         Arrival::Answer(response) => return response,
+        Arrival::Refused(response, fault) => {
+            if let Some(Fault::Delay(d)) = &fault {
+                tokio::time::sleep(*d).await;
+            }
+            let used = lock(&shared).limits.used_now(Instant::now());
+            return after(fault.as_ref(), &conn, response, used);
+        }
         Arrival::Call(call) => call,
     };
     let fault = call.fault.clone();
@@ -342,23 +352,6 @@ async fn handle(
         }
         st.limits.used_now(Instant::now())
     };
-    match fault {
-        Some(Fault::DropAfterApply) => {
-            conn.kill();
-            return json_response(StatusCode::OK, &json!({}));
-        }
-        Some(Fault::StatusAfterApply(code)) => return html_page(code),
-        Some(Fault::TimeoutAfterApply(code)) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let e = ApiError::new(
-                -1007,
-                "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
-            )
-            .with_status(status);
-            return with_weight(e.into_response(), used);
-        }
-        _ => {}
-    }
     let mut response = match answer {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(e) => e.into_response(),
@@ -368,7 +361,29 @@ async fn handle(
         h.insert("x-mbx-order-count-10s", HeaderValue::from(ten_s));
         h.insert("x-mbx-order-count-1d", HeaderValue::from(day));
     }
-    with_weight(response, used)
+    after(fault.as_ref(), &conn, with_weight(response, used), used)
+}
+
+/// The faults that act once the request was processed (or refused): cut
+/// the connection, or answer something else than `response`.
+fn after(fault: Option<&Fault>, conn: &Conn, response: Response, used: u32) -> Response {
+    match fault {
+        Some(Fault::DropAfterApply) => {
+            conn.kill();
+            response
+        }
+        Some(Fault::StatusAfterApply(code)) => html_page(*code),
+        Some(Fault::TimeoutAfterApply(code)) => {
+            let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let e = ApiError::new(
+                -1007,
+                "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+            )
+            .with_status(status);
+            with_weight(e.into_response(), used)
+        }
+        _ => response,
+    }
 }
 
 /// `timestamp`: milliseconds, or microseconds (16+ digits); in µs.
@@ -480,24 +495,24 @@ fn arrive(
     }
 
     let Some(endpoint) = endpoint else {
-        return Arrival::Answer(
-            (
-                StatusCode::NOT_FOUND,
-                "Not Found (not modelled by this fake)",
-            )
-                .into_response(),
-        );
+        let response = (
+            StatusCode::NOT_FOUND,
+            "Not Found (not modelled by this fake)",
+        )
+            .into_response();
+        return Arrival::Refused(response, fault);
     };
     let now_ms = st.now_ms();
     if let Err(refusal) = st
         .limits
         .charge(endpoint.weight(&params), Instant::now(), now_ms)
     {
-        return Arrival::Answer(weight_refusal(&mut st, refusal));
+        return Arrival::Refused(weight_refusal(&mut st, refusal), fault);
     }
+    let taken = fault.clone();
     let answer = |st: &mut State, e: ApiError| {
         let used = st.limits.used_now(Instant::now());
-        Arrival::Answer(with_weight(e.into_response(), used))
+        Arrival::Refused(with_weight(e.into_response(), used), taken.clone())
     };
 
     if !endpoint.signed() {

@@ -85,6 +85,31 @@ async fn a_1007_timeout_comes_after_executing_with_the_chosen_status() {
     assert_eq!(fake.orders_for_client_id("t-503"), 1);
     assert_eq!(fake.orders_for_client_id("t-400"), 1);
     assert_eq!(lookup(&client, "t-400").await.ok()["status"], "FILLED");
+
+    // After a refusal the same answers come, and nothing executed.
+    fake.inject(Fault::TimeoutAfterApply(503));
+    client
+        .order(&buy_quote("BTCUSDT", "20000", "t-poor"))
+        .await
+        .assert_error(503, -1007, TIMEOUT_MSG);
+    fake.inject(Fault::DropAfterApply);
+    let body = client.sign(&client.encode(&buy_quote("BTCUSDT", "1", "t-small")));
+    let err = client
+        .send_raw(Method::POST, ORDER, "", &body)
+        .await
+        .unwrap_err();
+    assert!(err.status().is_none(), "{err:?}");
+    for id in ["t-poor", "t-small"] {
+        assert_eq!(fake.orders_for_client_id(id), 0);
+        lookup(&client, id)
+            .await
+            .assert_400(-2013, "Order does not exist.");
+    }
+    assert_eq!(fake.applied_orders().len(), 2);
+    assert_eq!(
+        fake.balances().keys().collect::<Vec<_>>(),
+        vec!["BTC", "USDT"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
