@@ -3,4 +3,5 @@
 //! benchmarks) run real HTTP against them and check both sides — what the
 //! exchange received and executed, and what the host recorded.
 
+pub mod binance;
 pub mod kraken;

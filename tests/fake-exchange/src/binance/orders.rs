@@ -1,0 +1,906 @@
+//! New MARKET orders (the "matching engine"), order and trade queries, the
+//! account.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Map, Value, json};
+
+use super::market::{STP_MODES, Symbol, dec, fmt8, symbol_param};
+use super::server::{ApiError, Params};
+use super::state::{Balance, State};
+use super::{AppliedOrder, Fill};
+
+#[derive(Debug, Clone)]
+pub(super) struct Order {
+    pub symbol: String,
+    pub order_id: u64,
+    pub client_order_id: String,
+    /// `BUY` or `SELL`.
+    pub side: String,
+    /// `MARKET`, or `LIMIT` for seeded resting orders.
+    pub order_type: String,
+    /// 0 for MARKET.
+    pub price: Decimal,
+    pub orig_qty: Decimal,
+    pub orig_quote_order_qty: Decimal,
+    pub executed_qty: Decimal,
+    pub cummulative_quote_qty: Decimal,
+    pub status: String,
+    pub expiry_reason: Option<String>,
+    pub stp_mode: String,
+    /// Server time (ms) the order was placed, also its transactTime.
+    pub time: i64,
+    pub update_time: i64,
+    pub fills: Vec<Fill>,
+    /// Lookups answer -2013 before this instant (injected API lag).
+    pub visible_from: Option<Instant>,
+}
+
+impl Order {
+    fn visible(&self, now: Instant) -> bool {
+        self.visible_from.is_none_or(|t| now >= t)
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(self.status.as_str(), "NEW" | "PARTIALLY_FILLED")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RespType {
+    Ack,
+    Result,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Amount {
+    /// `quantity`, in the base asset.
+    Base(Decimal),
+    /// `quoteOrderQty`, in the quote asset.
+    Quote(Decimal),
+}
+
+/// A validated new-order request.
+struct Request {
+    symbol: Symbol,
+    buy: bool,
+    amount: Amount,
+    client_order_id: Option<String>,
+    resp: RespType,
+    stp_mode: String,
+}
+
+/// What an accepted order answers, and the account's order counts after it
+/// (10 s, 1 day) for the `X-MBX-ORDER-COUNT-*` headers.
+pub(super) struct Placed {
+    pub answer: Value,
+    pub counts: (usize, usize),
+}
+
+const AMOUNT_RANGE: &str = r"^([0-9]{1,20})(\.[0-9]{1,20})?$";
+const CLIENT_ID_RANGE: &str = "^[a-zA-Z0-9-_]{1,36}$";
+const INT_RANGE: &str = "^[0-9]{1,20}$";
+const OTHER_TYPES: [&str; 6] = [
+    "LIMIT",
+    "LIMIT_MAKER",
+    "STOP_LOSS",
+    "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT",
+    "TAKE_PROFIT_LIMIT",
+];
+
+/// A decimal parameter: absent/empty ⇒ None; malformed ⇒ -1100; more
+/// decimals than `precision` ⇒ -1111.
+fn amount_param(p: &Params, name: &str, precision: u32) -> Result<Option<Decimal>, ApiError> {
+    let Some(text) = p.get(name).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
+    };
+    let digits = |s: &str| (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(int) || !frac.is_none_or(digits) {
+        return Err(ApiError::illegal_chars(name, AMOUNT_RANGE));
+    }
+    let value = Decimal::from_str(text).map_err(|_| ApiError::illegal_chars(name, AMOUNT_RANGE))?;
+    if value.normalize().scale() > precision {
+        return Err(ApiError::new(
+            -1111,
+            format!("Parameter '{name}' has too much precision."),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// An integer parameter: absent ⇒ None; malformed ⇒ -1100.
+pub(super) fn int_param(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
+    match p.get(name) {
+        None => Ok(None),
+        Some(text) => {
+            if text.is_empty() || text.len() > 20 || !text.chars().all(|c| c.is_ascii_digit()) {
+                return Err(ApiError::illegal_chars(name, INT_RANGE));
+            }
+            text.parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::illegal_chars(name, INT_RANGE))
+        }
+    }
+}
+
+fn valid_client_id(id: &str) -> bool {
+    (1..=36).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// 22 characters like Binance's own (`6gCrw2kRUAF9CvJDGP16IP`).
+fn auto_client_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bits = uuid::Uuid::new_v4().as_u128();
+    (0..22)
+        .map(|_| {
+            let c = ALPHABET[(bits % 62) as usize] as char;
+            bits /= 62;
+            c
+        })
+        .collect()
+}
+
+/// Parameter checks and filters: everything that answers before the
+/// matching engine.
+fn validate(st: &State, p: &Params) -> Result<Request, ApiError> {
+    let symbol = symbol_param(st, p)?.clone();
+    let buy = match p.required("side")? {
+        "BUY" => true,
+        "SELL" => false,
+        _ => return Err(ApiError::new(-1117, "Invalid side.")),
+    };
+    match p.required("type")? {
+        "MARKET" => {}
+        t if OTHER_TYPES.contains(&t) => {
+            return Err(ApiError::rejected(
+                "This fake exchange executes MARKET orders only.",
+            ));
+        }
+        _ => return Err(ApiError::new(-1116, "Invalid orderType.")),
+    }
+    for name in [
+        "timeInForce",
+        "price",
+        "stopPrice",
+        "icebergQty",
+        "trailingDelta",
+    ] {
+        if p.get(name).is_some() {
+            return Err(ApiError::new(
+                -1106,
+                format!("Parameter '{name}' sent when not required."),
+            ));
+        }
+    }
+    let quantity = amount_param(p, "quantity", symbol.base_precision)?;
+    let quote_qty = amount_param(p, "quoteOrderQty", symbol.quote_precision)?;
+    let amount = match (quantity, quote_qty) {
+        (Some(q), None) => Amount::Base(q),
+        (None, Some(q)) => Amount::Quote(q),
+        (None, None) => {
+            return Err(ApiError::new(
+                -1102,
+                "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                -1106,
+                "Parameter 'quoteOrderQty' sent when not required.",
+            ));
+        }
+    };
+    let client_order_id = match p.get("newClientOrderId") {
+        None => None,
+        Some("") => return Err(ApiError::new(-1118, "New client order ID was empty.")),
+        Some(id) if !valid_client_id(id) => {
+            return Err(ApiError::illegal_chars("newClientOrderId", CLIENT_ID_RANGE));
+        }
+        Some(id) => Some(id.to_owned()),
+    };
+    let resp = match p.get("newOrderRespType") {
+        None | Some("FULL") => RespType::Full,
+        Some("RESULT") => RespType::Result,
+        Some("ACK") => RespType::Ack,
+        Some(_) => return Err(ApiError::invalid_param("newOrderRespType")),
+    };
+    let stp_mode = match p.get("selfTradePreventionMode") {
+        None => "EXPIRE_MAKER".to_owned(),
+        Some(m) if STP_MODES.contains(&m) => m.to_owned(),
+        Some(_) => return Err(ApiError::invalid_param("selfTradePreventionMode")),
+    };
+
+    if matches!(amount, Amount::Quote(_)) && !symbol.quote_order_qty_market_allowed {
+        return Err(ApiError::rejected(
+            "Quote order qty market orders are not support for this symbol.",
+        ));
+    }
+    if symbol.status != "TRADING" {
+        return Err(ApiError::rejected("Market is closed."));
+    }
+    check_filters(&symbol, amount)?;
+    Ok(Request {
+        symbol,
+        buy,
+        amount,
+        client_order_id,
+        resp,
+        stp_mode,
+    })
+}
+
+/// LOT_SIZE and MARKET_LOT_SIZE on `quantity`; MIN_NOTIONAL and NOTIONAL
+/// on quantity × average price, or on `quoteOrderQty` itself.
+fn check_filters(s: &Symbol, amount: Amount) -> Result<(), ApiError> {
+    let notional = match amount {
+        Amount::Base(qty) => {
+            if !s.lot_size.passes(qty) {
+                return Err(ApiError::filter("LOT_SIZE"));
+            }
+            if s.market_lot_size.as_ref().is_some_and(|m| !m.passes(qty)) {
+                return Err(ApiError::filter("MARKET_LOT_SIZE"));
+            }
+            qty * s.avg_price()
+        }
+        Amount::Quote(quote) => quote,
+    };
+    if let Some(m) = &s.min_notional
+        && m.apply_to_market
+        && notional < m.min
+    {
+        return Err(ApiError::filter("MIN_NOTIONAL"));
+    }
+    if let Some(n) = &s.notional
+        && ((n.apply_min_to_market && notional < n.min)
+            || (n.apply_max_to_market && notional > n.max))
+    {
+        return Err(ApiError::filter("NOTIONAL"));
+    }
+    Ok(())
+}
+
+fn floor_to(value: Decimal, step: Decimal) -> Decimal {
+    if step.is_zero() {
+        value
+    } else {
+        (value / step).floor() * step
+    }
+}
+
+/// Takes `qty` from `levels`, best first: the (price, qty) fills, and
+/// whether the book ran out before `qty` was filled.
+fn take(levels: &[(Decimal, Decimal)], qty: Decimal) -> (Vec<(Decimal, Decimal)>, bool) {
+    let mut left = qty;
+    let mut fills = Vec::new();
+    for &(price, available) in levels {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        let q = available.min(left);
+        if q > Decimal::ZERO {
+            fills.push((price, q));
+            left -= q;
+        }
+    }
+    (fills, left > Decimal::ZERO)
+}
+
+fn cost(fills: &[(Decimal, Decimal)]) -> Decimal {
+    fills.iter().map(|(p, q)| p * q).sum()
+}
+
+/// The largest quantity on `step` whose cost Σ price × qty stays within
+/// `budget`, walking `levels` best first; and whether the book ran out
+/// before the budget did.
+fn take_for_quote(
+    levels: &[(Decimal, Decimal)],
+    budget: Decimal,
+    step: Decimal,
+) -> (Vec<(Decimal, Decimal)>, bool) {
+    let mut spent = Decimal::ZERO;
+    let mut qty = Decimal::ZERO;
+    let mut exhausted = true;
+    for &(price, available) in levels {
+        if price <= Decimal::ZERO {
+            continue;
+        }
+        let affordable = (budget - spent) / price;
+        if affordable >= available {
+            spent += price * available;
+            qty += available;
+        } else {
+            qty += affordable;
+            exhausted = false;
+            break;
+        }
+    }
+    if spent >= budget {
+        exhausted = false;
+    }
+    let mut qty = floor_to(qty, step);
+    loop {
+        let (fills, _) = take(levels, qty);
+        // Guards against a rounded division: never spend past the budget.
+        if cost(&fills) <= budget || qty <= Decimal::ZERO {
+            return (fills, exhausted);
+        }
+        qty -= step;
+    }
+}
+
+/// The BNB price in `quote` for BNB-paid commission.
+fn bnb_price(st: &State, quote: &str) -> Option<Decimal> {
+    if quote == "BNB" {
+        return Some(Decimal::ONE);
+    }
+    st.symbol(&format!("BNB{quote}"))
+        .map(Symbol::avg_price)
+        .filter(|p| !p.is_zero())
+}
+
+fn round_dp(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Validates, then runs `p` through the engine for `api_key`.
+pub(super) fn new_order(
+    st: &mut State,
+    api_key: &str,
+    p: &Params,
+    hidden_for: Option<Duration>,
+) -> Result<Placed, ApiError> {
+    let req = validate(st, p)?;
+    let now = Instant::now();
+    let now_ms = st.now_ms();
+    let (limit_10s, limit_1d) = (st.order_limit_10s, st.order_limit_1d);
+    let account = st.account_mut(api_key);
+
+    let (recent, today) = account.order_counts(now);
+    if recent >= limit_10s || today >= limit_1d {
+        let (limit, interval, wait) = if recent >= limit_10s {
+            let oldest = account.placed_at.iter().rev().nth(recent - 1).copied();
+            let wait = oldest.map_or(10, |t| {
+                10u64.saturating_sub(now.duration_since(t).as_secs()).max(1)
+            });
+            (limit_10s, "10 SECOND", wait)
+        } else {
+            (limit_1d, "1 DAY", 86_400)
+        };
+        let mut e = ApiError::new(
+            -1015,
+            format!("Too many new orders; current limit is {limit} orders per {interval}."),
+        );
+        e.status = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    if let Some(id) = &req.client_order_id
+        && account
+            .orders
+            .iter()
+            .any(|o| o.is_open() && o.symbol == req.symbol.name && &o.client_order_id == id)
+    {
+        return Err(ApiError::rejected("Duplicate order sent."));
+    }
+
+    // The plan: fills against the book (the book itself is left as is).
+    let s = &req.symbol;
+    let levels = if req.buy { &s.book.asks } else { &s.book.bids };
+    let step = match &s.market_lot_size {
+        Some(m) if m.step > s.lot_size.step => m.step,
+        _ if s.lot_size.step.is_zero() => Decimal::new(1, s.base_precision),
+        _ => s.lot_size.step,
+    };
+    let (fills, exhausted) = match req.amount {
+        Amount::Base(qty) => {
+            let (fills, short) = take(levels, qty);
+            if short {
+                let all: Decimal = fills.iter().map(|f| f.1).sum();
+                (take(levels, floor_to(all, step)).0, true)
+            } else {
+                (fills, false)
+            }
+        }
+        Amount::Quote(budget) => take_for_quote(levels, budget, step),
+    };
+    let executed: Decimal = fills.iter().map(|f| f.1).sum();
+    let spent = cost(&fills);
+
+    let (base, quote) = (s.base.clone(), s.quote.clone());
+    let enough = match (req.buy, req.amount) {
+        (true, Amount::Quote(budget)) => account.free(&quote) >= budget,
+        (true, Amount::Base(_)) => account.free(&quote) >= spent,
+        (false, Amount::Base(qty)) => account.free(&base) >= qty,
+        (false, Amount::Quote(_)) => account.free(&base) >= executed,
+    };
+    if !enough {
+        return Err(ApiError::rejected(
+            "Account has insufficient balance for requested action.",
+        ));
+    }
+    let lot_fails = |min: Decimal| executed.is_zero() || executed < min;
+    if lot_fails(s.lot_size.min) {
+        if exhausted {
+            return Err(ApiError::rejected(
+                "Order book liquidity is less than `LOT_SIZE` filter minimum quantity.",
+            ));
+        }
+        return Err(ApiError::filter("LOT_SIZE"));
+    }
+    if let Some(m) = &s.market_lot_size
+        && lot_fails(m.min)
+    {
+        if exhausted {
+            return Err(ApiError::rejected(
+                "Order book liquidity is less than `MARKET_LOT_SIZE` filter minimum quantity.",
+            ));
+        }
+        return Err(ApiError::filter("MARKET_LOT_SIZE"));
+    }
+    if matches!(req.amount, Amount::Quote(_)) {
+        if !s.lot_size.max.is_zero() && executed > s.lot_size.max {
+            return Err(ApiError::filter("LOT_SIZE"));
+        }
+        if let Some(m) = &s.market_lot_size
+            && !m.max.is_zero()
+            && executed > m.max
+        {
+            return Err(ApiError::filter("MARKET_LOT_SIZE"));
+        }
+    }
+
+    // Accepted: execute fill by fill.
+    let bnb = if st.bnb_fees {
+        bnb_price(st, &quote)
+    } else {
+        None
+    };
+    let (rate, discount) = (st.commission_rate, st.bnb_discount);
+    let mut done = Vec::with_capacity(fills.len());
+    for (price, qty) in fills {
+        let trade_id = st.new_trade_id();
+        let account = st.account_mut(api_key);
+        let notional = price * qty;
+        let in_bnb = bnb
+            .map(|bnb_price| round_dp(notional * rate * (Decimal::ONE - discount) / bnb_price, 8));
+        let (commission, asset) = match in_bnb {
+            Some(c) if account.free("BNB") >= c => (c, "BNB".to_owned()),
+            _ if req.buy => (
+                round_dp(qty * rate, s.base_commission_precision),
+                base.clone(),
+            ),
+            _ => (
+                round_dp(notional * rate, s.quote_commission_precision),
+                quote.clone(),
+            ),
+        };
+        if req.buy {
+            account.add_free(&quote, -notional);
+            account.add_free(&base, qty);
+        } else {
+            account.add_free(&base, -qty);
+            account.add_free(&quote, notional);
+        }
+        account.add_free(&asset, -commission);
+        done.push(Fill {
+            price,
+            qty,
+            commission,
+            commission_asset: asset,
+            trade_id,
+        });
+    }
+
+    let order_id = st.new_order_id();
+    let (orig_qty, orig_quote) = match req.amount {
+        Amount::Base(q) => (q, Decimal::ZERO),
+        Amount::Quote(q) => (executed, q),
+    };
+    let status = if exhausted { "EXPIRED" } else { "FILLED" };
+    let order = Order {
+        symbol: s.name.clone(),
+        order_id,
+        client_order_id: req.client_order_id.unwrap_or_else(auto_client_id),
+        side: if req.buy { "BUY" } else { "SELL" }.to_owned(),
+        order_type: "MARKET".to_owned(),
+        price: Decimal::ZERO,
+        orig_qty,
+        orig_quote_order_qty: orig_quote,
+        executed_qty: executed,
+        cummulative_quote_qty: spent,
+        status: status.to_owned(),
+        expiry_reason: exhausted.then(|| "INSUFFICIENT_LIQUIDITY".to_owned()),
+        stp_mode: req.stp_mode,
+        time: now_ms,
+        update_time: now_ms,
+        fills: done,
+        visible_from: hidden_for.map(|d| now + d),
+    };
+    let answer = placed_json(&order, req.resp);
+    st.applied.push(AppliedOrder {
+        order_id,
+        client_order_id: order.client_order_id.clone(),
+        symbol: order.symbol.clone(),
+        side: order.side.clone(),
+        orig_qty: order.orig_qty,
+        orig_quote_order_qty: order.orig_quote_order_qty,
+        executed_qty: executed,
+        cummulative_quote_qty: spent,
+        status: order.status.clone(),
+        fills: order.fills.clone(),
+        transact_time: now_ms,
+        api_key: api_key.to_owned(),
+    });
+    let account = st.account_mut(api_key);
+    account.orders.push(order);
+    account.update_time = now_ms;
+    account.placed_at.push_back(now);
+    let counts = account.order_counts(now);
+    Ok(Placed { answer, counts })
+}
+
+/// POST /api/v3/order/test: the same checks, no engine.
+pub(super) fn test_order(st: &State, p: &Params) -> Result<Value, ApiError> {
+    validate(st, p)?;
+    if p.get("computeCommissionRates") != Some("true") {
+        return Ok(json!({}));
+    }
+    let rate = fmt8(st.commission_rate);
+    Ok(json!({
+        "standardCommissionForOrder": {"maker": rate, "taker": rate},
+        "specialCommissionForOrder": {"maker": fmt8(Decimal::ZERO), "taker": fmt8(Decimal::ZERO)},
+        "taxCommissionForOrder": {"maker": fmt8(Decimal::ZERO), "taker": fmt8(Decimal::ZERO)},
+        "discount": {
+            "enabledForAccount": st.bnb_fees,
+            "enabledForSymbol": st.bnb_fees,
+            "discountAsset": "BNB",
+            "discount": fmt8(st.bnb_discount),
+        },
+    }))
+}
+
+fn fill_json(f: &Fill) -> Value {
+    json!({
+        "price": fmt8(f.price),
+        "qty": fmt8(f.qty),
+        "commission": fmt8(f.commission),
+        "commissionAsset": f.commission_asset,
+        "tradeId": f.trade_id,
+    })
+}
+
+fn fields(map: &mut Map<String, Value>, o: &Order) {
+    let fields = [
+        ("price", json!(fmt8(o.price))),
+        ("origQty", json!(fmt8(o.orig_qty))),
+        ("executedQty", json!(fmt8(o.executed_qty))),
+        ("origQuoteOrderQty", json!(fmt8(o.orig_quote_order_qty))),
+        ("cummulativeQuoteQty", json!(fmt8(o.cummulative_quote_qty))),
+        ("status", json!(o.status)),
+        ("timeInForce", json!("GTC")),
+        ("type", json!(o.order_type)),
+        ("side", json!(o.side)),
+        ("workingTime", json!(o.time)),
+        ("selfTradePreventionMode", json!(o.stp_mode)),
+    ];
+    map.extend(fields.map(|(k, v)| (k.to_owned(), v)));
+    if let Some(reason) = &o.expiry_reason {
+        map.insert("expiryReason".into(), json!(reason));
+    }
+}
+
+/// The new-order answer in the asked shape.
+fn placed_json(o: &Order, resp: RespType) -> Value {
+    let mut map = Map::new();
+    map.insert("symbol".into(), json!(o.symbol));
+    map.insert("orderId".into(), json!(o.order_id));
+    map.insert("orderListId".into(), json!(-1));
+    map.insert("clientOrderId".into(), json!(o.client_order_id));
+    map.insert("transactTime".into(), json!(o.time));
+    if resp != RespType::Ack {
+        fields(&mut map, o);
+    }
+    if resp == RespType::Full {
+        map.insert(
+            "fills".into(),
+            o.fills.iter().map(fill_json).collect::<Vec<_>>().into(),
+        );
+    }
+    map.into()
+}
+
+/// GET /api/v3/order's (and openOrders', allOrders') order object.
+fn order_json(o: &Order) -> Value {
+    let mut map = Map::new();
+    map.insert("symbol".into(), json!(o.symbol));
+    map.insert("orderId".into(), json!(o.order_id));
+    map.insert("orderListId".into(), json!(-1));
+    map.insert("clientOrderId".into(), json!(o.client_order_id));
+    fields(&mut map, o);
+    let extra = [
+        ("stopPrice", json!(fmt8(Decimal::ZERO))),
+        ("icebergQty", json!(fmt8(Decimal::ZERO))),
+        ("time", json!(o.time)),
+        ("updateTime", json!(o.update_time)),
+        ("isWorking", json!(true)),
+    ];
+    map.extend(extra.map(|(k, v)| (k.to_owned(), v)));
+    map.into()
+}
+
+fn no_such_order() -> ApiError {
+    ApiError::new(-2013, "Order does not exist.")
+}
+
+/// GET /api/v3/order: by `orderId` (checked against `origClientOrderId`
+/// when both are sent), else by `origClientOrderId` (the latest order with
+/// that id).
+pub(super) fn query_order(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
+    let symbol = symbol_param(st, p)?.name.clone();
+    let order_id = int_param(p, "orderId")?;
+    let client_id = p.get("origClientOrderId").filter(|c| !c.is_empty());
+    let now = Instant::now();
+    let account = st.account_mut(api_key);
+    let mine = |o: &&Order| o.symbol == symbol && o.visible(now);
+    let order = match (order_id, client_id) {
+        (None, None) => {
+            return Err(ApiError::new(
+                -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            ));
+        }
+        (Some(id), client_id) => {
+            let o = account
+                .orders
+                .iter()
+                .filter(mine)
+                .find(|o| i64::try_from(o.order_id).ok() == Some(id))
+                .ok_or_else(no_such_order)?;
+            if client_id.is_some_and(|c| c != o.client_order_id) {
+                return Err(ApiError::new(
+                    -2039,
+                    "Client order ID is not correct for this order ID.",
+                ));
+            }
+            o
+        }
+        (None, Some(c)) => account
+            .orders
+            .iter()
+            .filter(mine)
+            .rev()
+            .find(|o| o.client_order_id == c)
+            .ok_or_else(no_such_order)?,
+    };
+    Ok(order_json(order))
+}
+
+/// GET /api/v3/openOrders, for one symbol or all.
+pub(super) fn open_orders(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
+    let symbol = match p.get("symbol") {
+        None => None,
+        Some(_) => Some(symbol_param(st, p)?.name.clone()),
+    };
+    let now = Instant::now();
+    let account = st.account_mut(api_key);
+    Ok(account
+        .orders
+        .iter()
+        .filter(|o| o.is_open() && o.visible(now))
+        .filter(|o| symbol.as_ref().is_none_or(|s| &o.symbol == s))
+        .map(order_json)
+        .collect::<Vec<_>>()
+        .into())
+}
+
+/// `startTime`/`endTime` (≤ 24 h apart) and `limit` (default 500, max 1000).
+fn window(p: &Params) -> Result<(Option<i64>, Option<i64>, usize), ApiError> {
+    let start = int_param(p, "startTime")?;
+    let end = int_param(p, "endTime")?;
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            return Err(ApiError::new(
+                -1128,
+                "Combination of optional parameters invalid.",
+            ));
+        }
+        if e - s > 86_400_000 {
+            return Err(ApiError::new(
+                -1127,
+                "More than 24 hours between startTime and endTime.",
+            ));
+        }
+    }
+    let limit = match int_param(p, "limit")? {
+        None => 500,
+        Some(l) if (1..=1000).contains(&l) => usize::try_from(l).unwrap_or(500),
+        Some(_) => return Err(ApiError::invalid_param("limit")),
+    };
+    Ok((start, end, limit))
+}
+
+fn in_window(t: i64, start: Option<i64>, end: Option<i64>) -> bool {
+    start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)
+}
+
+/// GET /api/v3/allOrders: `orderId` (≥), time window, `limit`.
+pub(super) fn all_orders(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
+    let symbol = symbol_param(st, p)?.name.clone();
+    let from_id = int_param(p, "orderId")?;
+    let (start, end, limit) = window(p)?;
+    let now = Instant::now();
+    let account = st.account_mut(api_key);
+    Ok(account
+        .orders
+        .iter()
+        .filter(|o| o.symbol == symbol && o.visible(now))
+        .filter(|o| from_id.is_none_or(|id| i64::try_from(o.order_id).is_ok_and(|o| o >= id)))
+        .filter(|o| in_window(o.time, start, end))
+        .take(limit)
+        .map(order_json)
+        .collect::<Vec<_>>()
+        .into())
+}
+
+/// GET /api/v3/myTrades: `orderId`, `fromId`, time window, `limit`.
+pub(super) fn my_trades(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
+    let symbol = symbol_param(st, p)?.name.clone();
+    let order_id = int_param(p, "orderId")?;
+    let from_id = int_param(p, "fromId")?;
+    let (start, end, limit) = window(p)?;
+    if from_id.is_some() && (start.is_some() || end.is_some()) {
+        return Err(ApiError::new(
+            -1128,
+            "Combination of optional parameters invalid.",
+        ));
+    }
+    let now = Instant::now();
+    let account = st.account_mut(api_key);
+    let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let trades: Vec<Value> = account
+        .orders
+        .iter()
+        .filter(|o| o.symbol == symbol && o.visible(now))
+        .filter(|o| order_id.is_none_or(|id| as_i64(o.order_id) == id))
+        .filter(|o| in_window(o.time, start, end))
+        .flat_map(|o| o.fills.iter().map(move |f| (o, f)))
+        .filter(|(_, f)| from_id.is_none_or(|id| as_i64(f.trade_id) >= id))
+        .take(limit)
+        .map(|(o, f)| {
+            json!({
+                "symbol": o.symbol,
+                "id": f.trade_id,
+                "orderId": o.order_id,
+                "orderListId": -1,
+                "price": fmt8(f.price),
+                "qty": fmt8(f.qty),
+                "quoteQty": fmt8(f.price * f.qty),
+                "commission": fmt8(f.commission),
+                "commissionAsset": f.commission_asset,
+                "time": o.time,
+                "isBuyer": o.side == "BUY",
+                "isMaker": false,
+                "isBestMatch": true,
+            })
+        })
+        .collect();
+    Ok(trades.into())
+}
+
+/// GET /api/v3/account; `omitZeroBalances=true` leaves out empty assets.
+pub(super) fn account(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
+    let omit_zero = match p.get("omitZeroBalances") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::invalid_param("omitZeroBalances")),
+    };
+    let mut assets: BTreeSet<String> = st
+        .symbols
+        .iter()
+        .flat_map(|s| [s.base.clone(), s.quote.clone()])
+        .collect();
+    let rate = st.commission_rate;
+    let account = st.account_mut(api_key);
+    assets.extend(account.balances.keys().cloned());
+    let balances: Vec<Value> = assets
+        .iter()
+        .map(|a| (a, account.balances.get(a).copied().unwrap_or_default()))
+        .filter(|(_, b)| !omit_zero || !b.free.is_zero() || !b.locked.is_zero())
+        .map(|(a, b)| json!({"asset": a, "free": fmt8(b.free), "locked": fmt8(b.locked)}))
+        .collect();
+    let bps = (rate * Decimal::new(10_000, 0))
+        .round()
+        .to_i64()
+        .unwrap_or(0);
+    Ok(json!({
+        "makerCommission": bps,
+        "takerCommission": bps,
+        "buyerCommission": 0,
+        "sellerCommission": 0,
+        "commissionRates": {
+            "maker": fmt8(rate),
+            "taker": fmt8(rate),
+            "buyer": fmt8(Decimal::ZERO),
+            "seller": fmt8(Decimal::ZERO),
+        },
+        "canTrade": true,
+        "canWithdraw": true,
+        "canDeposit": true,
+        "brokered": false,
+        "requireSelfTradePrevention": false,
+        "preventSor": false,
+        "updateTime": account.update_time,
+        "accountType": "SPOT",
+        "balances": balances,
+        "permissions": ["SPOT"],
+        "uid": account.uid,
+    }))
+}
+
+/// A resting LIMIT order (status NEW), its funds locked: BUY locks
+/// qty × price of the quote asset, SELL locks qty of the base asset.
+pub(super) fn seed_open(
+    st: &mut State,
+    api_key: &str,
+    symbol: &str,
+    side: &str,
+    qty: &str,
+    price: &str,
+    client_order_id: Option<&str>,
+) -> u64 {
+    let s = st
+        .symbol(symbol)
+        .cloned()
+        .unwrap_or_else(|| panic!("unknown symbol {symbol}"));
+    let (qty, price) = (dec(qty), dec(price));
+    let buy = match side {
+        "BUY" => true,
+        "SELL" => false,
+        _ => panic!("side must be BUY or SELL, not {side}"),
+    };
+    let order_id = st.new_order_id();
+    let now_ms = st.now_ms();
+    let account = st.account_mut(api_key);
+    let (asset, amount) = if buy {
+        (s.quote.clone(), qty * price)
+    } else {
+        (s.base.clone(), qty)
+    };
+    let balance: &mut Balance = account.balances.entry(asset).or_default();
+    balance.free -= amount;
+    balance.locked += amount;
+    account.orders.push(Order {
+        symbol: s.name,
+        order_id,
+        client_order_id: client_order_id.map_or_else(auto_client_id, str::to_owned),
+        side: side.to_owned(),
+        order_type: "LIMIT".to_owned(),
+        price,
+        orig_qty: qty,
+        orig_quote_order_qty: Decimal::ZERO,
+        executed_qty: Decimal::ZERO,
+        cummulative_quote_qty: Decimal::ZERO,
+        status: "NEW".to_owned(),
+        expiry_reason: None,
+        stp_mode: "EXPIRE_MAKER".to_owned(),
+        time: now_ms,
+        update_time: now_ms,
+        fills: Vec::new(),
+        visible_from: None,
+    });
+    account.update_time = now_ms;
+    order_id
+}
