@@ -68,7 +68,9 @@ async fn reconcile_from_another_host(env: &TestEnv) {
             "still unknown: {}",
             String::from_utf8_lossy(&out.stdout)
         );
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        // As an operator would: a look now and then, not a storm that the
+        // exchange's call counter would stop.
+        tokio::time::sleep(Duration::from_millis(700)).await;
     }
 }
 
