@@ -274,7 +274,7 @@ async fn place<D: ExchangeDriver>(driver: &D, order: &MarketOrder) -> Result<Ord
 }
 
 /// Buys about twice the market's minimum, finds it by client order id, and
-/// sells it back.
+/// sells nearly all of it back.
 async fn round_trip<D: ExchangeDriver>(
     driver: &D,
     symbol: &Symbol,
@@ -316,7 +316,9 @@ async fn round_trip<D: ExchangeDriver>(
         .filter(|f| f.currency.eq_ignore_ascii_case(symbol.base()))
         .map(|f| f.amount)
         .sum();
-    let size = bought.filled_size - base_fees;
+    // Less 1 %: an exchange may charge the sell's fee in the base currency
+    // (Kraken's default), which must still be held when the sell executes.
+    let size = (bought.filled_size - base_fees) * Decimal::new(99, 2);
     let sell = MarketOrder {
         client_order_id: uuid::Uuid::new_v4().to_string(),
         symbol: symbol.clone(),

@@ -24,9 +24,21 @@ fn main() {
 }
 
 /// Logs go to stderr: JSON lines in --json mode, text otherwise.
-/// RUST_LOG overrides the default level (warn).
+/// RUST_LOG overrides the default level (warn) — except for the HTTP and
+/// TLS libraries, whose detailed levels would show request headers (keys).
 fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    for quiet in [
+        "hyper=warn",
+        "hyper_util=warn",
+        "reqwest=warn",
+        "h2=warn",
+        "rustls=warn",
+    ] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

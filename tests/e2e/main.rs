@@ -14,6 +14,7 @@ mod lifecycle;
 mod live_prices;
 mod reliability;
 mod security;
+mod versions;
 
 /// Runs an async test body once per database backend.
 #[macro_export]

@@ -107,7 +107,20 @@ impl Outbound {
         permit: Option<&OrderPermit>,
     ) -> Result<Response, HttpError> {
         let binding = self.bound()?;
-        let endpoint = policy::check(&*binding.profile, &binding.declared, &request)?;
+        let endpoint = match policy::check(&*binding.profile, &binding.declared, &request) {
+            Ok(endpoint) => endpoint,
+            Err(HttpError::Denied(why)) => {
+                // An order request refused by policy spends the permit: the
+                // call may not try another, and the rule is what it failed.
+                if let Some(permit) = permit.filter(|p| p.unused())
+                    && binding.profile.is_order_path(&request.path)
+                {
+                    permit.refuse(format!("order refused by the host: {why}"));
+                }
+                return Err(HttpError::Denied(why));
+            }
+            Err(err) => return Err(err),
+        };
         if endpoint.purpose == Purpose::PlaceOrder {
             return self.place(binding, endpoint, &request, permit).await;
         }

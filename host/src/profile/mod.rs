@@ -133,6 +133,13 @@ impl dyn Profile + '_ {
             .find(|e| e.method == method && e.path == path)
     }
 
+    /// Whether `path` is this profile's order-placing endpoint.
+    pub fn is_order_path(&self, path: &str) -> bool {
+        self.endpoints()
+            .iter()
+            .any(|e| e.purpose == Purpose::PlaceOrder && e.path == path)
+    }
+
     /// Whether a driver using this profile can place orders the host can
     /// see: only then does the host arbitrate placements itself.
     pub fn places_orders(&self) -> bool {

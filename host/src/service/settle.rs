@@ -100,6 +100,7 @@ impl<D: ExchangeDriver> Executor<D> {
             }
         };
         // The order as recorded before sending; no read back needed.
+        let order_id = placement.order_id.clone();
         let record = OrderRecord {
             client_order_id: client_order_id.clone(),
             trade_id: trade_id.to_owned(),
@@ -120,7 +121,21 @@ impl<D: ExchangeDriver> Executor<D> {
             by_client_id: false,
             min_size: Some(min_size),
         };
-        self.settle_report(&record, report).await
+        match self.settle_report(&record, report).await {
+            Err(err) if err.kind != ErrorKind::OrderRejected => {
+                // The exchange accepted the order; whatever went wrong after
+                // (a report that cannot be true, the database), it stays
+                // reserved and is reconciled by its exchange id.
+                let failure = PlacementError::may_exist(
+                    crate::exchange::DriverError::UnknownOutcome(err.message),
+                    Some(order_id),
+                );
+                Err(self
+                    .settle_failure(trade_id, client_order_id, failure)
+                    .await)
+            }
+            settled => settled,
+        }
     }
 
     /// Records a terminal report for `order`: a fill opens, reduces or closes

@@ -283,6 +283,7 @@ fn receive(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, bod
         api_key: api_key.clone(),
         nonce,
         signature_ok,
+        api_sign: api_sign.clone(),
     });
     *st.requests.entry(path.clone()).or_insert(0) += 1;
 

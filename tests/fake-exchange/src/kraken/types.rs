@@ -22,6 +22,8 @@ pub struct Received {
     pub nonce: Option<u64>,
     /// `API-Sign` present, key known, and the signature verified.
     pub signature_ok: bool,
+    /// The `API-Sign` header as sent (to check it never leaks).
+    pub api_sign: Option<String>,
 }
 
 impl Received {
