@@ -10,6 +10,12 @@ ALTER TABLE orders ADD COLUMN quote_price TEXT;
 -- quote currency and `fee_currency` that currency.
 ALTER TABLE orders ADD COLUMN fees TEXT;
 
+-- A buy spends an amount of its market's quote currency, not only USD.
+ALTER TABLE trades RENAME COLUMN requested_usd TO requested_amount;
+
+-- The ask the buy's pre-trade check read: the entry's slippage is measured
+-- against it.
+ALTER TABLE trades ADD COLUMN entry_quote TEXT;
 -- Base units sold: the weight of the exit price (an average of the
 -- exchange's average prices, weighted by size).
 ALTER TABLE trades ADD COLUMN exit_size TEXT;

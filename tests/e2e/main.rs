@@ -12,6 +12,7 @@ mod headless;
 mod kraken_live;
 mod lifecycle;
 mod live_prices;
+mod market;
 mod reliability;
 mod security;
 mod versions;

@@ -14,37 +14,88 @@ use crate::common::{Backend, TestEnv, error_kind, last_json};
 use crate::fake_kraken::{FakeKraken, Fault};
 use crate::on_both_databases;
 
-/// Short deadlines so "not found after the deadline" is reached quickly.
+/// Deadlines short enough that "not found after the deadline" comes soon,
+/// long enough that a delayed order is processed before it (the deadline
+/// goes out in whole seconds).
 async fn env(backend: Backend, fake: &FakeKraken) -> TestEnv {
     TestEnv::kraken(backend, fake)
         .await
-        .with("TRADEHOST_ORDER_DEADLINE_SECS", "2")
+        .with("TRADEHOST_ORDER_DEADLINE_SECS", "4")
         .with("TRADEHOST_RECONCILE_GRACE_SECS", "1")
         .with("TRADEHOST_HTTP_TIMEOUT_SECS", "1")
 }
 
-/// (fault, what the placing host reports)
-fn faults() -> Vec<(Fault, ErrorKind)> {
+/// One fault on an order, and everything it must lead to.
+struct Case {
+    fault: Fault,
+    /// What the placing host reports.
+    kind: ErrorKind,
+    /// Whether the exchange executes the order.
+    applied: bool,
+    /// The order's audit trail once reconciled.
+    events: &'static [&'static str],
+}
+
+const FILLED_LATER: &[&str] = &["RESERVED", "UNKNOWN", "RECONCILED_FILLED"];
+const NEVER_PLACED: &[&str] = &["RESERVED", "UNKNOWN", "RECONCILED_NOT_PLACED"];
+const REFUSED: &[&str] = &["RESERVED", "REJECTED"];
+
+fn cases() -> Vec<Case> {
+    let case = |fault, kind, applied, events| Case {
+        fault,
+        kind,
+        applied,
+        events,
+    };
     vec![
-        (Fault::LoseAnswerAfterApply, ErrorKind::UnknownOutcome),
-        (Fault::StatusAfterApply(502), ErrorKind::UnknownOutcome),
-        (Fault::StatusAfterApply(520), ErrorKind::UnknownOutcome),
-        (Fault::StatusBeforeApply(502), ErrorKind::UnknownOutcome),
-        (
+        case(
+            Fault::LoseAnswerAfterApply,
+            ErrorKind::UnknownOutcome,
+            true,
+            FILLED_LATER,
+        ),
+        case(
+            Fault::StatusAfterApply(502),
+            ErrorKind::UnknownOutcome,
+            true,
+            FILLED_LATER,
+        ),
+        case(
+            Fault::StatusAfterApply(520),
+            ErrorKind::UnknownOutcome,
+            true,
+            FILLED_LATER,
+        ),
+        case(
+            Fault::StatusBeforeApply(502),
+            ErrorKind::UnknownOutcome,
+            false,
+            NEVER_PLACED,
+        ),
+        // Past the client's 1 s timeout, well before the 4 s deadline.
+        case(
             Fault::Delay(Duration::from_millis(1500)),
             ErrorKind::UnknownOutcome,
+            true,
+            FILLED_LATER,
         ),
-        (
+        case(
             Fault::KrakenError("EService:Unavailable".into()),
             ErrorKind::UnknownOutcome,
+            false,
+            NEVER_PLACED,
         ),
-        (
+        case(
             Fault::KrakenError("EAPI:Invalid nonce".into()),
             ErrorKind::OrderRejected,
+            false,
+            REFUSED,
         ),
-        (
+        case(
             Fault::KrakenError("EAPI:Rate limit exceeded".into()),
             ErrorKind::RateLimited,
+            false,
+            REFUSED,
         ),
     ]
 }
@@ -64,7 +115,7 @@ async fn reconcile_from_another_host(env: &TestEnv) {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
-            start.elapsed() < Duration::from_secs(20),
+            start.elapsed() < Duration::from_secs(25),
             "still unknown: {}",
             String::from_utf8_lossy(&out.stdout)
         );
@@ -74,16 +125,28 @@ async fn reconcile_from_another_host(env: &TestEnv) {
     }
 }
 
-/// Both sides agree, with no duplicate and no lost order.
+/// Both sides agree, with no duplicate and no lost order, and every
+/// recorded fill is the exchange's fill, number for number.
 async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &FakeKraken) {
     let pool = env.pool().await;
-    let rows: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT client_order_id, status, order_id FROM orders")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT client_order_id, status, order_id, filled_size, average_price, cost, fee FROM orders",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     let applied = fake.applied_orders();
-    for (client_order_id, status, order_id) in &rows {
+    let text = |d: rust_decimal::Decimal| d.normalize().to_string();
+    for (client_order_id, status, order_id, size, price, cost, fee) in &rows {
         let at_exchange: Vec<_> = applied
             .iter()
             .filter(|o| o.cl_ord_id.as_deref() == Some(client_order_id.as_str()))
@@ -95,12 +158,14 @@ async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &FakeKraken) {
         );
         match status.as_str() {
             "FILLED" => {
-                assert_eq!(
-                    at_exchange.len(),
-                    1,
-                    "{client_order_id} recorded as filled but not at the exchange"
-                );
-                assert_eq!(order_id.as_deref(), Some(at_exchange[0].txid.as_str()));
+                let [fill] = at_exchange.as_slice() else {
+                    panic!("{client_order_id} recorded as filled but not at the exchange");
+                };
+                assert_eq!(order_id.as_deref(), Some(fill.txid.as_str()));
+                assert_eq!(size.as_deref(), Some(text(fill.volume).as_str()), "size");
+                assert_eq!(price.as_deref(), Some(text(fill.price).as_str()), "price");
+                assert_eq!(cost.as_deref(), Some(text(fill.cost).as_str()), "cost");
+                assert_eq!(fee.as_deref(), Some(text(fill.fee).as_str()), "fee");
             }
             "REJECTED" => assert!(
                 at_exchange.is_empty(),
@@ -110,7 +175,7 @@ async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &FakeKraken) {
         }
     }
     for order in &applied {
-        let recorded = rows.iter().any(|(id, status, _)| {
+        let recorded = rows.iter().any(|(id, status, ..)| {
             Some(id.as_str()) == order.cl_ord_id.as_deref() && status == "FILLED"
         });
         assert!(
@@ -122,81 +187,131 @@ async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &FakeKraken) {
     pool.close().await;
 }
 
+/// The events of one order, oldest first.
+async fn order_events(env: &TestEnv, client_order_id: &str) -> Vec<String> {
+    let pool = env.pool().await;
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM order_events WHERE client_order_id = $1 ORDER BY id")
+            .bind(client_order_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    events
+}
+
+/// The one AddOrder the fault applied to carried the host's deadline.
+fn assert_deadline_sent(fake: &FakeKraken, index: usize, sent: chrono::DateTime<chrono::Utc>) {
+    let order = &fake.received_on("/0/private/AddOrder")[index];
+    let deadline = order
+        .param("deadline")
+        .expect("AddOrder carries a deadline");
+    let deadline = chrono::DateTime::parse_from_rfc3339(deadline).unwrap();
+    let ahead = (deadline.with_timezone(&chrono::Utc) - sent).num_milliseconds();
+    assert!(
+        (2_500..=4_500).contains(&ahead),
+        "deadline {ahead} ms after sending"
+    );
+}
+
 on_both_databases!(
     buy_faults_never_duplicate_or_lose_an_order,
     sell_faults_never_duplicate_or_lose_an_order
 );
 
 async fn buy_faults_never_duplicate_or_lose_an_order(backend: Backend) {
-    for (fault, kind) in faults() {
+    for case in cases() {
+        let fault = &case.fault;
         let fake = FakeKraken::start().await;
         let env = env(backend, &fake).await;
         let host = env.executor().await;
         fake.inject(fault.clone());
+        let sent = chrono::Utc::now();
         let err = host
             .execute_buy("SOL/USD", "100", None, None)
             .await
             .unwrap_err();
-        assert_eq!(err.kind, kind, "{fault:?}: {err}");
-        if kind == ErrorKind::UnknownOutcome {
+        assert_eq!(err.kind, case.kind, "{fault:?}: {err}");
+        assert_eq!(fake.faults_fired(), 1, "{fault:?}: the fault fired");
+        if case.kind == ErrorKind::UnknownOutcome {
             assert!(err.message.contains("do not resubmit"), "{err}");
         }
         reconcile_from_another_host(&env).await;
-        assert_exchange_and_database_agree(&env, &fake).await;
         assert_eq!(
             fake.add_order_attempts(),
             1,
             "{fault:?}: AddOrder was sent once"
         );
+        assert_eq!(
+            fake.applied_orders().len(),
+            usize::from(case.applied),
+            "{fault:?}"
+        );
+        assert_deadline_sent(&fake, 0, sent);
+        assert_exchange_and_database_agree(&env, &fake).await;
         let trade = &host.trades(1).await.unwrap()[0];
-        let expected = if fake.applied_orders().is_empty() {
-            TradeStatus::Rejected
-        } else {
+        let expected = if case.applied {
             TradeStatus::Open
+        } else {
+            TradeStatus::Rejected
         };
         assert_eq!(trade.status, expected, "{fault:?}");
         if let Some(applied) = fake.applied_orders().first() {
             assert_eq!(
                 trade.entry_price,
                 Some(applied.price),
-                "{fault:?}: the fill as the exchange made it"
+                "{fault:?}: the exchange's fill"
             );
             assert_eq!(trade.size, Some(applied.volume), "{fault:?}");
+            assert_eq!(trade.fees, applied.fee, "{fault:?}");
         }
+        assert_eq!(
+            order_events(&env, &trade.client_order_id).await,
+            case.events,
+            "{fault:?}"
+        );
     }
 }
 
 async fn sell_faults_never_duplicate_or_lose_an_order(backend: Backend) {
-    for (fault, kind) in faults() {
+    for case in cases() {
+        let fault = &case.fault;
         let fake = FakeKraken::start().await;
         let env = env(backend, &fake).await;
         let host = env.executor().await;
-        host.execute_buy("ETH/USD", "100", None, None)
+        let bought = host
+            .execute_buy("ETH/USD", "100", None, None)
             .await
             .unwrap();
         fake.inject(fault.clone());
+        let sent = chrono::Utc::now();
         let err = host.close("ETH/USD").await.unwrap_err();
-        assert_eq!(err.kind, kind, "{fault:?}: {err}");
+        assert_eq!(err.kind, case.kind, "{fault:?}: {err}");
+        assert_eq!(fake.faults_fired(), 1, "{fault:?}: the fault fired");
         reconcile_from_another_host(&env).await;
-        assert_exchange_and_database_agree(&env, &fake).await;
         assert_eq!(
             fake.add_order_attempts(),
             2,
             "{fault:?}: the sell was sent once"
         );
-        let trade = &host.trades(1).await.unwrap()[0];
-        let sold = fake.applied_orders().len() == 2;
         assert_eq!(
-            trade.status,
-            if sold {
-                TradeStatus::Closed
-            } else {
-                TradeStatus::Open
-            },
+            fake.applied_orders().len(),
+            1 + usize::from(case.applied),
             "{fault:?}"
         );
-        if !sold {
+        assert_deadline_sent(&fake, 1, sent);
+        assert_exchange_and_database_agree(&env, &fake).await;
+        let trade = host.database().trade(&bought.id).await.unwrap();
+        let sell_id = env.orders_of(&bought.id).await[1].2.clone();
+        assert_eq!(order_events(&env, &sell_id).await, case.events, "{fault:?}");
+        if case.applied {
+            let sell = &fake.applied_orders()[1];
+            assert_eq!(trade.status, TradeStatus::Closed, "{fault:?}");
+            assert_eq!(trade.exit_price, Some(sell.price), "{fault:?}");
+            assert_eq!(trade.exit_value, Some(sell.cost), "{fault:?}");
+        } else {
             // The position is back, and can be closed normally.
+            assert_eq!(trade.status, TradeStatus::Open, "{fault:?}");
             host.close("ETH/USD").await.unwrap();
             assert_exchange_and_database_agree(&env, &fake).await;
         }
@@ -207,9 +322,7 @@ on_both_databases!(a_host_killed_mid_order_recovers_it_on_restart);
 
 async fn a_host_killed_mid_order_recovers_it_on_restart(backend: Backend) {
     let fake = FakeKraken::start().await;
-    let env = env(backend, &fake)
-        .await
-        .with("TRADEHOST_ORDER_DEADLINE_SECS", "5");
+    let env = env(backend, &fake).await;
     env.run(&["positions"]); // schema in place before the race
     // The exchange takes its time; the host is killed while it waits.
     fake.inject(Fault::Delay(Duration::from_millis(1500)));

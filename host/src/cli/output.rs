@@ -112,6 +112,7 @@ pub fn trade_json(trade: &TradeRecord) -> Value {
         "entry_price": dec(trade.entry_price),
         "size": dec(trade.size),
         "entry_time": time(trade.entry_time),
+        "entry_slippage_bps": dec(trade.entry_slippage_bps()),
         "stop_loss_price": dec(trade.stop_loss_price),
         "take_profit_price": dec(trade.take_profit_price),
         "exit_price": dec(trade.exit_price),

@@ -173,3 +173,33 @@ pub(crate) fn is_position_conflict(err: &sqlx::Error) -> bool {
     // Postgres names the index; SQLite names the column it covers.
     db.constraint() == Some(ONE_POSITION_INDEX) || db.message().contains("trades.asset")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reservation must survive a power cut after its order was sent:
+    /// SQLite commits reach the disk (`synchronous = FULL`, 2), on every
+    /// connection of the pool.
+    #[tokio::test]
+    async fn sqlite_commits_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = db.pool().acquire().await.unwrap();
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(level, 2);
+            held.push(conn);
+        }
+        assert!(
+            dir.path().join("t.db.migrate-lock").exists(),
+            "migrations ran under the lock file"
+        );
+    }
+}

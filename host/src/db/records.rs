@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Fee, Side};
 
 pub(crate) const TRADE_COLUMNS: &str = "id, symbol, asset, exchange, status, entry_price, entry_size, entry_cost, \
-     entry_fee, size, entry_time, stop_loss_price, take_profit_price, exit_price, exit_size, exit_value, exit_fees, \
+     entry_fee, size, entry_time, entry_quote, stop_loss_price, take_profit_price, exit_price, exit_size, exit_value, exit_fees, \
      exit_time, pnl, fees, other_fees, dust, order_id, client_order_id, created_at";
 
 pub(crate) const ORDER_COLUMNS: &str = "client_order_id, trade_id, side, symbol, amount, quote_price, status, order_id, \
@@ -35,6 +35,7 @@ pub(crate) fn trade(row: &AnyRow) -> Result<TradeRecord> {
         entry_fee: opt_decimal(row, "entry_fee")?,
         size: opt_decimal(row, "size")?,
         entry_time: opt_time(row, "entry_time")?,
+        entry_quote: opt_decimal(row, "entry_quote")?,
         stop_loss_price: opt_decimal(row, "stop_loss_price")?,
         take_profit_price: opt_decimal(row, "take_profit_price")?,
         exit_price: opt_decimal(row, "exit_price")?,

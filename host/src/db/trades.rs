@@ -81,8 +81,8 @@ impl Database {
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO trades (id, symbol, asset, exchange, status, stop_loss_price, take_profit_price, fees, \
-             client_order_id, requested_usd, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, '0', $7, $8, $9, $9)",
+             client_order_id, requested_amount, entry_quote, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, '0', $7, $8, $10, $9, $9)",
         )
         .bind(&buy.trade_id)
         .bind(&buy.symbol)
@@ -93,6 +93,7 @@ impl Database {
         .bind(&buy.client_order_id)
         .bind(format_decimal(buy.amount))
         .bind(&now)
+        .bind(opt_decimal_text(buy.quote_price))
         .execute(&mut *tx)
         .await;
         if let Err(err) = inserted {

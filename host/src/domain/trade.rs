@@ -112,6 +112,8 @@ pub struct TradeRecord {
     /// charged in the base).
     pub size: Option<Decimal>,
     pub entry_time: Option<DateTime<Utc>>,
+    /// The ask the buy's pre-trade check read.
+    pub entry_quote: Option<Decimal>,
     pub stop_loss_price: Option<Decimal>,
     pub take_profit_price: Option<Decimal>,
     /// Volume-weighted average of the exchange's average prices of the sells.
@@ -134,6 +136,19 @@ pub struct TradeRecord {
     pub order_id: Option<String>,
     pub client_order_id: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl TradeRecord {
+    /// How much worse (positive) than the quote the entry filled, in basis
+    /// points.
+    pub fn entry_slippage_bps(&self) -> Option<Decimal> {
+        let quote = self.entry_quote.filter(|q| !q.is_zero())?;
+        let ratio = self.entry_price?.checked_div(quote)?;
+        ratio
+            .checked_sub(Decimal::ONE)?
+            .checked_mul(Decimal::from(10_000))
+            .map(|bps| bps.round_dp(2))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

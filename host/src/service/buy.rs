@@ -147,8 +147,10 @@ impl<D: ExchangeDriver> Executor<D> {
                 .deny(Side::Buy, symbol, Some(&existing.id), error)
                 .await);
         }
-        let rules = self.tradable_rules(symbol).await?;
-        let ticker = self.ticker(symbol).await?;
+        let (rules, ticker) = match self.tradable_rules(symbol).await {
+            Ok(rules) => (rules, self.ticker(symbol).await?),
+            Err(error) => return Err(self.deny(Side::Buy, symbol, None, error).await),
+        };
         if let Err(error) = check_buy(request, &rules, &ticker) {
             return Err(self.deny(Side::Buy, symbol, None, error).await);
         }

@@ -195,6 +195,7 @@ impl<D: ExchangeDriver> Executor<D> {
                 final_after.to_rfc3339()
             )));
         }
+        let asked = Utc::now();
         let exchange_now = match self.driver.server_time().await {
             Ok(time) => time,
             Err(err) => {
@@ -203,9 +204,12 @@ impl<D: ExchangeDriver> Executor<D> {
                 )));
             }
         };
-        let skew = (exchange_now - now).abs();
+        // Compared with the host's clock at the middle of the round trip;
+        // exchanges report whole seconds, hence one second more allowance.
+        let host_now = asked + (Utc::now() - asked) / 2;
+        let skew = (exchange_now - host_now).abs();
         let grace = chrono::Duration::from_std(self.policy.reconcile_grace).unwrap_or_default();
-        if skew > grace {
+        if skew > grace + chrono::Duration::seconds(1) {
             return Ok(Resolution::StillUnknown(format!(
                 "not found, but the exchange's clock and the host's differ by {} s, more than the {} s grace; not concluding",
                 skew.num_seconds(),

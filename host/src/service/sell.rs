@@ -124,7 +124,10 @@ impl<D: ExchangeDriver> Executor<D> {
         tracing::Span::current().record("trade_id", trade.id.as_str());
         let open_size = trade.size.unwrap_or_default();
         let amount = request.amount.unwrap_or(open_size);
-        let rules = self.tradable_rules(symbol).await?;
+        let rules = match self.tradable_rules(symbol).await {
+            Ok(rules) => rules,
+            Err(error) => return Err(self.deny(Side::Sell, symbol, Some(&trade.id), error).await),
+        };
         if let Err(error) = check_sell(amount, open_size, symbol, &rules) {
             return Err(self.deny(Side::Sell, symbol, Some(&trade.id), error).await);
         }

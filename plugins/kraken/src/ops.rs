@@ -338,8 +338,10 @@ fn matching<'a>(
 /// its clock and Kraken's may differ, and `start` is exclusive.
 pub const CLOSED_SEARCH_MARGIN_SECONDS: i64 = 60;
 
-/// Pages of ClosedOrders read at most per lookup (50 orders each).
+/// Pages of ClosedOrders read at most per lookup.
 pub const MAX_CLOSED_PAGES: u32 = 20;
+/// Orders per ClosedOrders page.
+pub const CLOSED_PAGE_SIZE: u64 = 50;
 
 /// The order by its client order id: OpenOrders, then ClosedOrders from
 /// shortly before `lookup.sent-at`, page by page. None only when every
@@ -377,15 +379,16 @@ pub fn find_order(
         if let Some((txid, raw)) = matching(&page.orders, client_order_id)? {
             return report(http, txid, raw).map(Some);
         }
-        if page.orders.is_empty() {
-            return Ok(None);
-        }
-        ofs = u64::try_from(page.orders.len())
-            .ok()
-            .and_then(|n| ofs.checked_add(n))
+        // Kraken pages 50 orders at a time, and may filter a page after
+        // paging it: an empty page ends the search only when no `count`
+        // says more remain.
+        ofs = ofs
+            .checked_add(CLOSED_PAGE_SIZE)
             .ok_or_else(|| DriverError::Unavailable("ClosedOrders offset overflow".into()))?;
-        if page.count.is_some_and(|count| ofs >= count) {
-            return Ok(None);
+        match page.count {
+            Some(count) if ofs >= count => return Ok(None),
+            None if page.orders.is_empty() => return Ok(None),
+            _ => {}
         }
     }
     Err(DriverError::Unavailable(format!(

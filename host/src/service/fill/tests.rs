@@ -82,6 +82,7 @@ fn open_trade(size: &str, price: &str, cost: &str, fee: &str) -> TradeRecord {
         entry_fee: Some(d(fee)),
         size: Some(d(size)),
         entry_time: None,
+        entry_quote: None,
         stop_loss_price: None,
         take_profit_price: None,
         exit_price: None,

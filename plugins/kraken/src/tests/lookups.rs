@@ -298,9 +298,23 @@ fn closed_orders_paging_stops_at_an_empty_page() {
     // No count: only an empty page proves the end, however short the last.
     let host = no_open()
         .then(requests::CLOSED_ORDERS, &page(0, 3, None, &[]))
-        .then(requests::CLOSED_ORDERS, &page(3, 0, None, &[]));
+        .then(requests::CLOSED_ORDERS, &page(50, 0, None, &[]));
     assert_eq!(ops::find_order(&host, &by_client("cid-7")), Ok(None));
-    assert_eq!(offsets(&host), ["0", "3"]);
+    assert_eq!(offsets(&host), ["0", "50"]);
+}
+
+#[test]
+fn a_page_emptied_by_the_filter_does_not_end_the_search() {
+    // Kraken may filter by cl_ord_id after paging: the 50 newest orders
+    // hold none of ours, yet `count` says more remain.
+    let host = no_open()
+        .then(requests::CLOSED_ORDERS, &page(0, 0, Some("61"), &[]))
+        .then(requests::CLOSED_ORDERS, &page(50, 0, Some("61"), &[ours()]));
+    let r = ops::find_order(&host, &by_client("cid-7"))
+        .expect("ok")
+        .expect("found");
+    assert_eq!(r.order_id, "OURS01-CCCCC-DDDDDD");
+    assert_eq!(offsets(&host), ["0", "50"]);
 }
 
 #[test]
