@@ -6,6 +6,7 @@ mod common;
 use fake_exchange::kraken as fake_kraken;
 
 mod bad_input;
+mod chaos;
 mod cli;
 mod concurrency;
 mod headless;

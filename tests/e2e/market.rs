@@ -513,3 +513,130 @@ async fn any_number_of_hosts_may_start_at_once_on_a_new_database(backend: Backen
         assert_eq!(last_json(&out.stdout), serde_json::json!([]));
     }
 }
+
+/// The client order id of the newest order.
+async fn newest_order(env: &TestEnv) -> String {
+    let pool = env.pool().await;
+    let id =
+        sqlx::query_scalar("SELECT client_order_id FROM orders ORDER BY created_at DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_settles_an_order_by_hand() {
+    let fake = FakeKraken::start().await;
+    let env = env(Backend::Sqlite, &fake)
+        .await
+        .with("TRADEHOST_ORDER_DEADLINE_SECS", "30");
+    // Executed, answer lost: read it again now, whatever its deadline.
+    fake.inject(Fault::LoseAnswerAfterApply);
+    assert!(
+        !env.run(&["buy", "SOL/USD", "--usd", "100"])
+            .status
+            .success()
+    );
+    let sol = newest_order(&env).await;
+    // The exchange has it filled: declaring it never executed is refused.
+    let out = env.run(&[
+        "--json",
+        "reconcile",
+        "--order",
+        &sol,
+        "--mark-not-executed",
+        "--reason",
+        "guess",
+    ]);
+    assert_eq!(crate::common::error_kind(&out), "invalid_input");
+    let out = env.run(&[
+        "--json",
+        "reconcile",
+        "--order",
+        &sol,
+        "--filled-from-exchange",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(last_json(&out.stdout)["reconciled"][0]["outcome"], "filled");
+
+    // Held by the exchange and never released: the operator, with the
+    // exchange's word, declares it never executed — with a reason.
+    fake.inject(Fault::Hold);
+    assert!(
+        !env.run(&["buy", "ETH/USD", "--usd", "100"])
+            .status
+            .success()
+    );
+    let eth = newest_order(&env).await;
+    let out = env.run(&["reconcile", "--order", &eth, "--mark-not-executed"]);
+    assert_eq!(out.status.code(), Some(2), "a reason is required");
+    let out = env.run(&[
+        "--json",
+        "reconcile",
+        "--order",
+        &eth,
+        "--mark-not-executed",
+        "--reason",
+        "support ticket 1234: never reached the book",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        last_json(&out.stdout)["reconciled"][0]["outcome"],
+        "not_placed"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM order_events WHERE event = 'MARKED_NOT_EXECUTED' AND message LIKE '%support ticket 1234%'").await,
+        1
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM trades WHERE asset = 'ETH' AND status = 'REJECTED'")
+            .await,
+        1
+    );
+    assert_eq!(fake.add_order_attempts(), 2, "nothing was re-sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_goes_on_past_an_order_it_cannot_settle() {
+    let fake = FakeKraken::start().await;
+    let env = env(Backend::Sqlite, &fake).await;
+    for symbol in ["SOL/USD", "ETH/USD"] {
+        fake.inject(Fault::LoseAnswerAfterApply);
+        assert!(!env.run(&["buy", symbol, "--usd", "100"]).status.success());
+    }
+    // The first order's lookups fail, first try and every retry.
+    for _ in 0..4 {
+        fake.inject_on(
+            "/0/private/OpenOrders",
+            Fault::KrakenError("EGeneral:Internal error".into()),
+        );
+    }
+    let out = env.run(&["--json", "reconcile"]);
+    assert_eq!(out.status.code(), Some(19), "something stays unsettled");
+    let report = last_json(&out.stdout);
+    let outcomes: Vec<&str> = report["reconciled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["failed", "filled"], "{report}");
+    // The next look settles the first too.
+    let out = env.run(&["--json", "reconcile"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(env.trades_with_status("OPEN").await, 2);
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tradehost::ErrorKind;
 use tradehost::domain::trade::TradeStatus;
 
-use crate::common::{Backend, TestEnv, error_kind, last_json};
+use crate::common::{Backend, TestEnv, assert_exchange_and_database_agree, error_kind, last_json};
 use crate::fake_kraken::{FakeKraken, Fault};
 use crate::on_both_databases;
 
@@ -123,68 +123,6 @@ async fn reconcile_from_another_host(env: &TestEnv) {
         // exchange's call counter would stop.
         tokio::time::sleep(Duration::from_millis(700)).await;
     }
-}
-
-/// Both sides agree, with no duplicate and no lost order, and every
-/// recorded fill is the exchange's fill, number for number.
-async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &FakeKraken) {
-    let pool = env.pool().await;
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT client_order_id, status, order_id, filled_size, average_price, cost, fee FROM orders",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    let applied = fake.applied_orders();
-    let text = |d: rust_decimal::Decimal| d.normalize().to_string();
-    for (client_order_id, status, order_id, size, price, cost, fee) in &rows {
-        let at_exchange: Vec<_> = applied
-            .iter()
-            .filter(|o| o.cl_ord_id.as_deref() == Some(client_order_id.as_str()))
-            .collect();
-        assert!(
-            at_exchange.len() <= 1,
-            "{client_order_id} executed {} times",
-            at_exchange.len()
-        );
-        match status.as_str() {
-            "FILLED" => {
-                let [fill] = at_exchange.as_slice() else {
-                    panic!("{client_order_id} recorded as filled but not at the exchange");
-                };
-                assert_eq!(order_id.as_deref(), Some(fill.txid.as_str()));
-                assert_eq!(size.as_deref(), Some(text(fill.volume).as_str()), "size");
-                assert_eq!(price.as_deref(), Some(text(fill.price).as_str()), "price");
-                assert_eq!(cost.as_deref(), Some(text(fill.cost).as_str()), "cost");
-                assert_eq!(fee.as_deref(), Some(text(fill.fee).as_str()), "fee");
-            }
-            "REJECTED" => assert!(
-                at_exchange.is_empty(),
-                "{client_order_id} recorded as rejected but executed"
-            ),
-            other => panic!("{client_order_id} is still {other} after reconciliation"),
-        }
-    }
-    for order in &applied {
-        let recorded = rows.iter().any(|(id, status, ..)| {
-            Some(id.as_str()) == order.cl_ord_id.as_deref() && status == "FILLED"
-        });
-        assert!(
-            recorded,
-            "order {} executed at the exchange but is not recorded: lost",
-            order.txid
-        );
-    }
-    pool.close().await;
 }
 
 /// The events of one order, oldest first.
