@@ -24,10 +24,16 @@ pub enum ErrorKind {
     Config,
     Plugin,
     Database,
+    /// The service: a request with this idempotency key is still running.
+    RequestInFlight,
+    /// The service: an idempotency key was used with another body.
+    IdempotencyKeyReused,
+    /// The service: no valid bearer token.
+    Unauthorized,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::InvalidInput,
         ErrorKind::Config,
         ErrorKind::Plugin,
@@ -42,6 +48,9 @@ impl ErrorKind {
         ErrorKind::ExchangeUnavailable,
         ErrorKind::Auth,
         ErrorKind::UnknownOutcome,
+        ErrorKind::RequestInFlight,
+        ErrorKind::IdempotencyKeyReused,
+        ErrorKind::Unauthorized,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +69,9 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::Plugin => "plugin",
             ErrorKind::Database => "database",
+            ErrorKind::RequestInFlight => "request_in_flight",
+            ErrorKind::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorKind::Unauthorized => "unauthorized",
         }
     }
 
@@ -81,6 +93,9 @@ impl ErrorKind {
             ErrorKind::ExchangeUnavailable => 17,
             ErrorKind::Auth => 18,
             ErrorKind::UnknownOutcome => 19,
+            ErrorKind::RequestInFlight => 21,
+            ErrorKind::IdempotencyKeyReused => 22,
+            ErrorKind::Unauthorized => 23,
         }
     }
 }

@@ -128,6 +128,7 @@ async fn a_settled_sell_is_never_applied_again(backend: Backend) {
         amount: d("0.5"),
         open_size: open,
         quote_price: None,
+        reason: tradehost::domain::trade::ExitReason::Manual,
         now,
         deadline: now + chrono::Duration::seconds(30),
     };
@@ -160,6 +161,7 @@ async fn a_settled_sell_is_never_applied_again(backend: Backend) {
         pnl: d("1"),
         closed: false,
         dust: None,
+        exit_reason: None,
     };
     let settling = Settling {
         trade_id: &trade.id,

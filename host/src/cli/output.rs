@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 
 use crate::db::Event;
 use crate::domain::amount::to_plain;
-use crate::domain::trade::TradeRecord;
+use crate::domain::trade::{ExitReason, TradeRecord};
 use crate::error::Error;
 use crate::exchange::{Balance, Fee};
-use crate::service::{Reconciled, Resolution};
+use crate::service::{Liquidated, Reconciled, Resolution};
 use crate::text::printable;
 
 /// `--json` or text.
@@ -62,6 +62,27 @@ impl Format {
             &json!({ "reconciled": reconciled.iter().map(reconciled_json).collect::<Vec<_>>() }),
             || reconciled_text(reconciled),
         );
+    }
+
+    pub fn liquidated(self, report: &[Liquidated]) {
+        self.value(&liquidated_json(report), || {
+            if report.is_empty() {
+                return "no open positions\n".to_owned();
+            }
+            report
+                .iter()
+                .map(|l| match &l.outcome {
+                    Ok(trade) => trade_line("liquidated", trade),
+                    Err(err) => format!(
+                        "{} {}: not sold [{}] {}\n",
+                        l.symbol,
+                        l.trade_id,
+                        err.kind,
+                        printable(&err.message)
+                    ),
+                })
+                .collect()
+        });
     }
 
     pub fn balances(self, balances: &[Balance]) {
@@ -117,6 +138,7 @@ pub fn trade_json(trade: &TradeRecord) -> Value {
         "take_profit_price": dec(trade.take_profit_price),
         "exit_price": dec(trade.exit_price),
         "exit_time": time(trade.exit_time),
+        "exit_reason": trade.exit_reason.map(ExitReason::as_str),
         "pnl": dec(trade.pnl),
         "order_id": trade.order_id,
         "client_order_id": trade.client_order_id,
@@ -216,7 +238,7 @@ fn trade_line(verb: &str, trade: &TradeRecord) -> String {
     )
 }
 
-fn event_json(event: &Event) -> Value {
+pub fn event_json(event: &Event) -> Value {
     json!({
         "at": time(Some(event.at)),
         "event": event.kind.as_str(),
@@ -274,7 +296,24 @@ fn resolution_parts(resolution: &Resolution) -> (&'static str, String, Option<&T
     }
 }
 
-fn reconciled_json(r: &Reconciled) -> Value {
+/// What an emergency liquidation did, position by position.
+pub fn liquidated_json(report: &[Liquidated]) -> Value {
+    let list: Vec<Value> = report
+        .iter()
+        .map(|l| match &l.outcome {
+            Ok(trade) => json!({
+                "trade_id": l.trade_id, "symbol": l.symbol, "outcome": "sold", "trade": trade_json(trade),
+            }),
+            Err(err) => json!({
+                "trade_id": l.trade_id, "symbol": l.symbol, "outcome": "failed",
+                "error": { "kind": err.kind.as_str(), "message": err.message },
+            }),
+        })
+        .collect();
+    json!({ "liquidated": list })
+}
+
+pub fn reconciled_json(r: &Reconciled) -> Value {
     let (outcome, detail, trade) = resolution_parts(&r.resolution);
     json!({
         "trade_id": r.trade_id,

@@ -4,6 +4,7 @@
 
 pub mod driver_state;
 mod events;
+mod idempotency;
 mod nonces;
 mod orders;
 mod records;
@@ -18,6 +19,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub use driver_state::DriverState;
 pub use events::{Event, EventKind};
+pub use idempotency::KeyState;
 pub use trades::{NewBuy, NewSell, Settling};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

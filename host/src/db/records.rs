@@ -9,16 +9,16 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::domain::amount;
-use crate::domain::trade::{OrderRecord, OrderStatus, TradeRecord, TradeStatus};
+use crate::domain::trade::{ExitReason, OrderRecord, OrderStatus, TradeRecord, TradeStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Fee, Side};
 
 pub(crate) const TRADE_COLUMNS: &str = "id, symbol, asset, exchange, status, entry_price, entry_size, entry_cost, \
      entry_fee, size, entry_time, entry_quote, stop_loss_price, take_profit_price, exit_price, exit_size, exit_value, exit_fees, \
-     exit_time, pnl, fees, other_fees, dust, order_id, client_order_id, created_at";
+     exit_time, pnl, fees, other_fees, dust, exit_reason, order_id, client_order_id, created_at";
 
-pub(crate) const ORDER_COLUMNS: &str = "client_order_id, trade_id, side, symbol, amount, quote_price, status, order_id, \
-     error_kind, error_message, deadline, created_at";
+pub(crate) const ORDER_COLUMNS: &str = "client_order_id, trade_id, side, symbol, amount, quote_price, exit_reason, status, \
+     order_id, error_kind, error_message, deadline, created_at";
 
 pub(crate) fn trade(row: &AnyRow) -> Result<TradeRecord> {
     let status = text(row, "status")?;
@@ -47,6 +47,7 @@ pub(crate) fn trade(row: &AnyRow) -> Result<TradeRecord> {
         fees: decimal(&text(row, "fees")?)?,
         other_fees: fee_list(opt_text(row, "other_fees")?.as_deref())?,
         dust: opt_decimal(row, "dust")?,
+        exit_reason: exit_reason(row)?,
         order_id: opt_text(row, "order_id")?,
         client_order_id: text(row, "client_order_id")?,
         created_at: time(&text(row, "created_at")?)?,
@@ -62,6 +63,7 @@ pub(crate) fn order(row: &AnyRow) -> Result<OrderRecord> {
         symbol: text(row, "symbol")?,
         amount: decimal(&text(row, "amount")?)?,
         quote_price: opt_decimal(row, "quote_price")?,
+        exit_reason: exit_reason(row)?,
         status: OrderStatus::parse(&status)
             .ok_or_else(|| corrupt(format!("unknown order status {status:?}")))?,
         order_id: opt_text(row, "order_id")?,
@@ -70,6 +72,12 @@ pub(crate) fn order(row: &AnyRow) -> Result<OrderRecord> {
         deadline: opt_time(row, "deadline")?,
         created_at: time(&text(row, "created_at")?)?,
     })
+}
+
+fn exit_reason(row: &AnyRow) -> Result<Option<ExitReason>> {
+    opt_text(row, "exit_reason")?
+        .map(|r| ExitReason::parse(&r).ok_or_else(|| corrupt(format!("exit reason {r:?}"))))
+        .transpose()
 }
 
 /// Fixed-width RFC 3339 in UTC with microseconds: sorts as text.

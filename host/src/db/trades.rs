@@ -18,7 +18,9 @@ use super::records::{
     self, TRADE_COLUMNS, fee_list_text, format_decimal, format_time, opt_decimal_text,
 };
 use super::{Database, db_error, is_position_conflict};
-use crate::domain::trade::{EntryValues, FillUpdate, SellResult, TradeRecord, TradeStatus};
+use crate::domain::trade::{
+    EntryValues, ExitReason, FillUpdate, SellResult, TradeRecord, TradeStatus,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::Side;
 
@@ -51,6 +53,7 @@ pub struct NewSell {
     /// if the trade still has exactly this size.
     pub open_size: Decimal,
     pub quote_price: Option<Decimal>,
+    pub reason: ExitReason,
     pub now: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
 }
@@ -110,6 +113,7 @@ impl Database {
             symbol: &buy.symbol,
             amount: buy.amount,
             quote_price: buy.quote_price,
+            reason: None,
             now: &now,
             deadline: &format_time(buy.deadline),
         };
@@ -221,13 +225,16 @@ impl Database {
             symbol: &sell.symbol,
             amount: sell.amount,
             quote_price: sell.quote_price,
+            reason: Some(sell.reason),
             now: &now,
             deadline: &format_time(sell.deadline),
         };
         insert_order(&mut tx, &order).await?;
-        let reserved =
-            Event::new(EventKind::Reserved, sell.now).order(&sell.trade_id, &sell.client_order_id);
-        events::insert(&mut tx, &reserved.what(Side::Sell, &sell.symbol)).await?;
+        let reserved = Event::new(EventKind::Reserved, sell.now)
+            .order(&sell.trade_id, &sell.client_order_id)
+            .what(Side::Sell, &sell.symbol)
+            .note(format!("reason {}", sell.reason.as_str()));
+        events::insert(&mut tx, &reserved).await?;
         tx.commit()
             .await
             .map_err(|e| db_error("cannot commit the sell", e))
@@ -250,7 +257,7 @@ impl Database {
         let updated = sqlx::query(
             "UPDATE trades SET status = $2, size = $3, exit_price = $4, exit_value = $5, fees = $6, pnl = $7, \
              exit_time = $8, exit_fees = $9, exit_size = $10, other_fees = $11, dust = $12, \
-             closing_order = NULL, updated_at = $8 \
+             exit_reason = COALESCE($15, exit_reason), closing_order = NULL, updated_at = $8 \
              WHERE id = $1 AND status = 'CLOSING' AND (closing_order = $13 OR closing_order IS NULL) AND size = $14",
         )
         .bind(settling.trade_id)
@@ -267,11 +274,84 @@ impl Database {
         .bind(opt_decimal_text(result.dust))
         .bind(settling.client_order_id)
         .bind(format_decimal(result.size_before))
+        .bind(result.closed.then_some(result.exit_reason).flatten().map(ExitReason::as_str))
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the sell", e))?;
         finish_fill(tx, updated.rows_affected(), settling, fill).await?;
         self.trade(settling.trade_id).await
+    }
+
+    /// Moves an open (or opening) trade's soft stop and target. `None`
+    /// leaves one as it is; `Some(None)` clears it.
+    pub async fn update_stops(
+        &self,
+        trade_id: &str,
+        stop_loss: Option<Option<Decimal>>,
+        take_profit: Option<Option<Decimal>>,
+        now: DateTime<Utc>,
+    ) -> Result<TradeRecord> {
+        let current = self.trade(trade_id).await?;
+        let mut tx = self.begin().await?;
+        // Only the columns asked for are written, so two changes of
+        // different stops do not undo each other.
+        let mut updated = sqlx::query(
+            "UPDATE trades SET updated_at = $2 WHERE id = $1 AND status IN ('PENDING', 'OPEN')",
+        )
+        .bind(trade_id)
+        .bind(format_time(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_error("cannot move the stops", e))?;
+        for (column, change) in [
+            ("stop_loss_price", stop_loss),
+            ("take_profit_price", take_profit),
+        ] {
+            let Some(price) = change else { continue };
+            updated = sqlx::query(AssertSqlSafe(format!(
+                "UPDATE trades SET {column} = $2 WHERE id = $1 AND status IN ('PENDING', 'OPEN')"
+            )))
+            .bind(trade_id)
+            .bind(opt_decimal_text(price))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_error("cannot move the stops", e))?;
+        }
+        let stop_loss = stop_loss.unwrap_or(current.stop_loss_price);
+        let take_profit = take_profit.unwrap_or(current.take_profit_price);
+        if updated.rows_affected() != 1 {
+            return Err(Error::invalid_input(format!(
+                "trade {trade_id} is {}; only an open position's stops can move",
+                current.status.as_str()
+            )));
+        }
+        let shown = |p: Option<Decimal>| p.map_or_else(|| "none".to_owned(), format_decimal);
+        let event = Event::new(EventKind::StopsUpdated, now)
+            .order(trade_id, &current.client_order_id)
+            .note(format!(
+                "stop-loss {} → {}, take-profit {} → {}",
+                shown(current.stop_loss_price),
+                shown(stop_loss),
+                shown(current.take_profit_price),
+                shown(take_profit)
+            ));
+        events::insert(&mut tx, &event).await?;
+        tx.commit()
+            .await
+            .map_err(|e| db_error("cannot move the stops", e))?;
+        self.trade(trade_id).await
+    }
+
+    /// The trade an order (by its client order id) belongs to, if any.
+    pub async fn trade_of_order(&self, client_order_id: &str) -> Result<Option<TradeRecord>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TRADE_COLUMNS} FROM trades WHERE id = (SELECT trade_id FROM orders WHERE client_order_id = $1)"
+        )))
+        .bind(client_order_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| db_error("cannot read the trade", e))?;
+        row.as_ref().map(records::trade).transpose()
     }
 
     pub async fn trade(&self, trade_id: &str) -> Result<TradeRecord> {
@@ -337,6 +417,7 @@ pub(super) struct NewOrder<'a> {
     pub symbol: &'a str,
     pub amount: Decimal,
     pub quote_price: Option<Decimal>,
+    pub reason: Option<ExitReason>,
     pub now: &'a str,
     pub deadline: &'a str,
 }
@@ -346,8 +427,8 @@ pub(super) async fn insert_order(
     order: &NewOrder<'_>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO orders (client_order_id, trade_id, side, symbol, amount, quote_price, status, created_at, \
-         updated_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, $7, $8)",
+        "INSERT INTO orders (client_order_id, trade_id, side, symbol, amount, quote_price, exit_reason, status, \
+         created_at, updated_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, $9, 'PENDING', $7, $7, $8)",
     )
     .bind(order.client_order_id)
     .bind(order.trade_id)
@@ -357,6 +438,7 @@ pub(super) async fn insert_order(
     .bind(opt_decimal_text(order.quote_price))
     .bind(order.now)
     .bind(order.deadline)
+    .bind(order.reason.map(ExitReason::as_str))
     .execute(&mut **tx)
     .await
     .map_err(|e| db_error("cannot record the order", e))?;

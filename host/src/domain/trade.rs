@@ -50,6 +50,41 @@ impl TradeStatus {
     }
 }
 
+/// Why a sell was sent (and so why a trade closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitReason {
+    /// A decision: the CLI, `run`, or the API.
+    Manual,
+    /// The soft stop-loss monitor: the bid fell to the stop.
+    StopLoss,
+    /// The soft take-profit monitor: the bid rose to the target.
+    TakeProfit,
+    /// Emergency liquidation of every position.
+    Liquidation,
+}
+
+impl ExitReason {
+    pub const ALL: [ExitReason; 4] = [
+        ExitReason::Manual,
+        ExitReason::StopLoss,
+        ExitReason::TakeProfit,
+        ExitReason::Liquidation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitReason::Manual => "manual",
+            ExitReason::StopLoss => "stop_loss",
+            ExitReason::TakeProfit => "take_profit",
+            ExitReason::Liquidation => "liquidation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ExitReason> {
+        ExitReason::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderStatus {
     /// Written before the request is sent.
@@ -133,12 +168,31 @@ pub struct TradeRecord {
     pub other_fees: Vec<Fee>,
     /// A remainder below the exchange's minimum, left when the trade closed.
     pub dust: Option<Decimal>,
+    /// Why the sell that closed it was sent.
+    pub exit_reason: Option<ExitReason>,
     pub order_id: Option<String>,
     pub client_order_id: String,
     pub created_at: DateTime<Utc>,
 }
 
 impl TradeRecord {
+    /// Whether the soft stops close this trade at `bid` (a market sell
+    /// fills at about the bid): the stop-loss when the bid has fallen to
+    /// it, the take-profit when it has risen to it. Only an open trade
+    /// with something to sell is ever closed.
+    pub fn exit_trigger(&self, bid: Decimal) -> Option<ExitReason> {
+        if self.status != TradeStatus::Open || self.size.is_none_or(|s| s <= Decimal::ZERO) {
+            return None;
+        }
+        if self.stop_loss_price.is_some_and(|stop| bid <= stop) {
+            return Some(ExitReason::StopLoss);
+        }
+        if self.take_profit_price.is_some_and(|target| bid >= target) {
+            return Some(ExitReason::TakeProfit);
+        }
+        None
+    }
+
     /// How much worse (positive) than the quote the entry filled, in basis
     /// points.
     pub fn entry_slippage_bps(&self) -> Option<Decimal> {
@@ -161,6 +215,8 @@ pub struct OrderRecord {
     pub amount: Decimal,
     /// The price the pre-trade check read (ask for a buy).
     pub quote_price: Option<Decimal>,
+    /// A sell's reason.
+    pub exit_reason: Option<ExitReason>,
     pub status: OrderStatus,
     pub order_id: Option<String>,
     pub error_kind: Option<String>,
@@ -220,4 +276,92 @@ pub struct SellResult {
     pub closed: bool,
     /// A remainder below the minimum order size, closed as dust.
     pub dust: Option<Decimal>,
+    /// Why the sell was sent; recorded on the trade when it closes it.
+    pub exit_reason: Option<ExitReason>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trade(
+        status: TradeStatus,
+        size: &str,
+        stop: Option<i64>,
+        target: Option<i64>,
+    ) -> TradeRecord {
+        TradeRecord {
+            id: "t".into(),
+            symbol: "SOL/USD".into(),
+            asset: "SOL".into(),
+            exchange: "kraken".into(),
+            status,
+            entry_price: Some(Decimal::from(100)),
+            entry_size: Some(size.parse().unwrap()),
+            entry_cost: None,
+            entry_fee: None,
+            size: Some(size.parse().unwrap()),
+            entry_time: None,
+            entry_quote: None,
+            stop_loss_price: stop.map(Decimal::from),
+            take_profit_price: target.map(Decimal::from),
+            exit_price: None,
+            exit_size: None,
+            exit_value: None,
+            exit_fees: None,
+            exit_time: None,
+            pnl: None,
+            fees: Decimal::ZERO,
+            other_fees: Vec::new(),
+            dust: None,
+            exit_reason: None,
+            order_id: None,
+            client_order_id: "c".into(),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn stops_trigger_at_their_prices_on_the_bid() {
+        let open = trade(TradeStatus::Open, "1", Some(95), Some(120));
+        let at = |bid: i64| open.exit_trigger(Decimal::from(bid));
+        assert_eq!(at(96), None);
+        assert_eq!(at(95), Some(ExitReason::StopLoss));
+        assert_eq!(at(10), Some(ExitReason::StopLoss));
+        assert_eq!(at(119), None);
+        assert_eq!(at(120), Some(ExitReason::TakeProfit));
+        assert_eq!(
+            open.exit_trigger("95.00000001".parse().unwrap()),
+            None,
+            "a hair above the stop is not the stop"
+        );
+    }
+
+    #[test]
+    fn only_an_open_trade_with_a_size_and_a_stop_triggers() {
+        for status in [
+            TradeStatus::Pending,
+            TradeStatus::Closing,
+            TradeStatus::Closed,
+            TradeStatus::Rejected,
+        ] {
+            assert_eq!(
+                trade(status, "1", Some(95), None).exit_trigger(Decimal::ONE),
+                None,
+                "{status:?}"
+            );
+        }
+        assert_eq!(
+            trade(TradeStatus::Open, "0", Some(95), None).exit_trigger(Decimal::ONE),
+            None
+        );
+        assert_eq!(
+            trade(TradeStatus::Open, "1", None, None).exit_trigger(Decimal::ONE),
+            None
+        );
+        assert_eq!(
+            trade(TradeStatus::Open, "1", None, Some(120)).exit_trigger(Decimal::from(1000)),
+            Some(ExitReason::TakeProfit)
+        );
+    }
 }

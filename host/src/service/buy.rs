@@ -5,11 +5,20 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
 use super::Executor;
+use super::settle::Sending;
 use crate::db::NewBuy;
 use crate::domain::trade::TradeRecord;
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Side, Ticker};
+
+/// The ids a decision executes under, when its caller must be able to find
+/// it again (the service's idempotency keys); random otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderIds {
+    pub trade_id: String,
+    pub client_order_id: String,
+}
 
 /// A validated buy decision: spend `amount` of the market's quote currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +27,7 @@ pub struct BuyRequest {
     pub amount: Decimal,
     pub stop_loss: Option<Decimal>,
     pub take_profit: Option<Decimal>,
+    pub ids: Option<OrderIds>,
 }
 
 impl BuyRequest {
@@ -36,6 +46,7 @@ impl BuyRequest {
             take_profit: take_profit
                 .map(|p| amount::parse_positive("take_profit_price", p))
                 .transpose()?,
+            ids: None,
         };
         if let (Some(sl), Some(tp)) = (request.stop_loss, request.take_profit) {
             if sl >= tp {
@@ -128,6 +139,12 @@ impl<D: ExchangeDriver> Executor<D> {
     #[tracing::instrument(name = "service.buy", skip_all, fields(symbol = %request.symbol, amount = %request.amount, trade_id = tracing::field::Empty))]
     pub async fn buy(&self, request: &BuyRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
+        // Executed before under these ids (a retried request): its trade.
+        if let Some(ids) = &request.ids
+            && let Some(trade) = self.db.trade_of_order(&ids.client_order_id).await?
+        {
+            return Ok(trade);
+        }
         // Recovery first: settle this asset's earlier unknown outcomes (which
         // may free the slot), or refuse to trade it if the exchange cannot be
         // asked. Other assets' orders are not this decision's business.
@@ -156,9 +173,13 @@ impl<D: ExchangeDriver> Executor<D> {
         }
 
         let now = Utc::now();
-        let buy = NewBuy {
+        let ids = request.ids.clone().unwrap_or_else(|| OrderIds {
             trade_id: Uuid::new_v4().to_string(),
             client_order_id: Uuid::new_v4().to_string(),
+        });
+        let buy = NewBuy {
+            trade_id: ids.trade_id,
+            client_order_id: ids.client_order_id,
             symbol: symbol.to_string(),
             asset: symbol.base().to_owned(),
             exchange: self.driver.info().exchange_id.clone(),
@@ -186,8 +207,14 @@ impl<D: ExchangeDriver> Executor<D> {
             deadline: Some(buy.deadline),
             quote_price: Some(ticker.ask),
         };
-        self.send_reserved(&buy.trade_id, &order, now, rules.min_size)
-            .await
+        self.send_reserved(Sending {
+            trade_id: &buy.trade_id,
+            order: &order,
+            sent_at: now,
+            min_size: rules.min_size,
+            reason: None,
+        })
+        .await
     }
 }
 

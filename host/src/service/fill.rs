@@ -353,6 +353,7 @@ pub fn sell_result(
         pnl,
         closed,
         dust,
+        exit_reason: expected.order.exit_reason,
     };
     Ok((update(report, &fees, expected, now), result))
 }

@@ -3,7 +3,9 @@
 //! proven rejection frees a slot; an unknown outcome keeps it reserved.
 
 mod buy;
+pub mod decision;
 mod fill;
+mod liquidate;
 mod reconcile;
 mod retry;
 mod sell;
@@ -23,7 +25,8 @@ use crate::exchange::{
     OrderLookup, OrderReport, Side, Ticker,
 };
 
-pub use buy::{BuyRequest, check_buy};
+pub use buy::{BuyRequest, OrderIds, check_buy};
+pub use liquidate::Liquidated;
 pub use reconcile::{HandResolution, Reconciled, Resolution};
 pub use sell::SellRequest;
 
@@ -56,6 +59,15 @@ impl Default for Policy {
             max_slippage: Decimal::new(1, 2),
         }
     }
+}
+
+/// Counts an order decision by how it ended (`/metrics` while serving).
+fn count_order(side: Side, outcome: &'static str) {
+    let side = match side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
+    };
+    metrics::counter!("tradehost_orders_total", "side" => side, "outcome" => outcome).increment(1);
 }
 
 /// Executes decisions against one exchange driver and one trade database.
@@ -156,6 +168,7 @@ impl<D: ExchangeDriver> Executor<D> {
         trade_id: Option<&str>,
         error: Error,
     ) -> Error {
+        count_order(side, "refused");
         let mut event = Event::new(EventKind::Denied, Utc::now())
             .what(side, &symbol.to_string())
             .failure(&error);

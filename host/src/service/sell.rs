@@ -5,8 +5,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::Executor;
+use super::settle::Sending;
 use crate::db::NewSell;
-use crate::domain::trade::{TradeRecord, TradeStatus};
+use crate::domain::trade::{ExitReason, TradeRecord, TradeStatus};
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Side};
@@ -17,6 +18,10 @@ pub struct SellRequest {
     pub symbol: Symbol,
     pub amount: Option<Decimal>,
     pub trade_id: Option<String>,
+    pub reason: ExitReason,
+    /// The client order id to send under, when its caller must be able to
+    /// find it again; random otherwise.
+    pub client_order_id: Option<String>,
 }
 
 impl SellRequest {
@@ -40,6 +45,8 @@ impl SellRequest {
                 .map(|a| amount::parse_positive("amount", a))
                 .transpose()?,
             trade_id,
+            reason: ExitReason::Manual,
+            client_order_id: None,
         })
     }
 }
@@ -113,6 +120,12 @@ impl<D: ExchangeDriver> Executor<D> {
     #[tracing::instrument(name = "service.sell", skip_all, fields(symbol = %request.symbol, trade_id = tracing::field::Empty))]
     pub async fn sell(&self, request: &SellRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
+        // Executed before under this id (a retried request): its trade.
+        if let Some(id) = &request.client_order_id
+            && let Some(trade) = self.db.trade_of_order(id).await?
+        {
+            return Ok(trade);
+        }
         self.recover_before_trading(symbol.base()).await?;
         let trade = match self.trade_to_sell(request).await {
             Ok(trade) => trade,
@@ -135,11 +148,15 @@ impl<D: ExchangeDriver> Executor<D> {
         let now = Utc::now();
         let sell = NewSell {
             trade_id: trade.id.clone(),
-            client_order_id: Uuid::new_v4().to_string(),
+            client_order_id: request
+                .client_order_id
+                .clone()
+                .unwrap_or_else(|| Uuid::new_v4().to_string()),
             symbol: symbol.to_string(),
             amount,
             open_size,
             quote_price: None,
+            reason: request.reason,
             now,
             deadline: self.order_deadline(now),
         };
@@ -157,8 +174,14 @@ impl<D: ExchangeDriver> Executor<D> {
             deadline: Some(sell.deadline),
             quote_price: None,
         };
-        self.send_reserved(&trade.id, &order, now, rules.min_size)
-            .await
+        self.send_reserved(Sending {
+            trade_id: &trade.id,
+            order: &order,
+            sent_at: now,
+            min_size: rules.min_size,
+            reason: Some(request.reason),
+        })
+        .await
     }
 }
 

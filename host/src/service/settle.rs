@@ -9,7 +9,7 @@ use super::Executor;
 use super::fill::{self, Expected};
 use crate::db::{EventKind, Settling};
 use crate::domain::Symbol;
-use crate::domain::trade::{OrderRecord, OrderStatus, TradeRecord};
+use crate::domain::trade::{ExitReason, OrderRecord, OrderStatus, TradeRecord};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{
     ExchangeDriver, Exposure, MarketOrder, OrderLookup, OrderReport, PlacementError, Side,
@@ -38,6 +38,17 @@ impl Via {
     }
 }
 
+/// A reserved order, ready to send.
+pub(super) struct Sending<'a> {
+    pub trade_id: &'a str,
+    pub order: &'a MarketOrder,
+    pub sent_at: DateTime<Utc>,
+    /// The market's minimum order size (dust below it).
+    pub min_size: Decimal,
+    /// A sell's reason.
+    pub reason: Option<ExitReason>,
+}
+
 /// A report to settle an order with.
 pub(super) struct Report<'a> {
     pub report: &'a OrderReport,
@@ -51,13 +62,29 @@ pub(super) struct Report<'a> {
 
 impl<D: ExchangeDriver> Executor<D> {
     /// Sends a reserved order exactly once and settles it.
-    pub(super) async fn send_reserved(
-        &self,
-        trade_id: &str,
-        order: &MarketOrder,
-        sent_at: DateTime<Utc>,
-        min_size: Decimal,
-    ) -> Result<TradeRecord> {
+    pub(super) async fn send_reserved(&self, sending: Sending<'_>) -> Result<TradeRecord> {
+        let side = sending.order.side;
+        let result = self.send_and_settle(sending).await;
+        let outcome = match &result {
+            Ok(_) => "filled",
+            // Not recorded as settled: the slot stays reserved either way.
+            Err(err) if matches!(err.kind, ErrorKind::UnknownOutcome | ErrorKind::Database) => {
+                "unknown"
+            }
+            Err(_) => "rejected",
+        };
+        super::count_order(side, outcome);
+        result
+    }
+
+    async fn send_and_settle(&self, sending: Sending<'_>) -> Result<TradeRecord> {
+        let Sending {
+            trade_id,
+            order,
+            sent_at,
+            min_size,
+            reason,
+        } = sending;
         let client_order_id = &order.client_order_id;
         let placement = match self.driver.place_market_order(order).await {
             Ok(placement) => placement,
@@ -108,6 +135,7 @@ impl<D: ExchangeDriver> Executor<D> {
             symbol: order.symbol.to_string(),
             amount: order.amount.value(),
             quote_price: order.quote_price,
+            exit_reason: reason,
             status,
             order_id: Some(placement.order_id),
             error_kind: None,
