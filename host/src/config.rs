@@ -4,6 +4,7 @@
 //! which ones are required follows from the loaded driver's profile.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::net::{NetSettings, PublicRate, Tier};
 use crate::plugins::{self, PluginChoice};
 use crate::runtime::LoadOptions;
+use crate::serve::ServeSettings;
 use crate::service::Policy;
 
 pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
@@ -34,6 +36,15 @@ pub const MAX_SLIPPAGE_VAR: &str = "TRADEHOST_MAX_SLIPPAGE_BPS";
 pub const PLUGIN_SHA256_VAR: &str = "TRADEHOST_PLUGIN_SHA256";
 pub const CACHE_DIR_VAR: &str = "TRADEHOST_CACHE_DIR";
 pub const CALL_DEADLINE_VAR: &str = "TRADEHOST_DRIVER_CALL_SECS";
+pub const LISTEN_VAR: &str = "TRADEHOST_LISTEN";
+pub const API_TOKEN_VAR: &str = "TRADEHOST_API_TOKEN";
+pub const MONITOR_INTERVAL_VAR: &str = "TRADEHOST_MONITOR_INTERVAL_MS";
+pub const MAX_PRICE_AGE_VAR: &str = "TRADEHOST_MONITOR_MAX_PRICE_AGE_MS";
+pub const RECONCILE_INTERVAL_VAR: &str = "TRADEHOST_RECONCILE_INTERVAL_MS";
+pub const READY_UNSETTLED_VAR: &str = "TRADEHOST_READY_UNSETTLED_SECS";
+pub const SHUTDOWN_VAR: &str = "TRADEHOST_SHUTDOWN_SECS";
+/// The shortest API token accepted.
+const MIN_TOKEN_LEN: usize = 16;
 /// `TRADEHOST_DRIVER_PRICE_SOURCE=kraken` reaches the driver as `price-source`.
 pub const DRIVER_CONFIG_PREFIX: &str = "TRADEHOST_DRIVER_";
 
@@ -61,6 +72,20 @@ pub struct Settings {
     pub policy: Policy,
     /// How the driver is verified, cached and bounded.
     pub load: LoadOptions,
+    /// `tradehost serve`'s settings, read (and checked) with the rest.
+    serve: ServeVars,
+}
+
+/// The service's variables; the token is only required to serve.
+#[derive(Debug, Clone)]
+struct ServeVars {
+    listen: SocketAddr,
+    token: Option<SecretString>,
+    monitor_every: Duration,
+    max_price_age: Duration,
+    reconcile_every: Duration,
+    ready_unsettled_for: Duration,
+    shutdown_within: Duration,
 }
 
 /// The variables, trimmed, empty ones absent.
@@ -88,6 +113,21 @@ impl Vars {
             Ok(secs) if range.contains(&secs) => Ok(Duration::from_secs(secs)),
             _ => Err(Error::config(format!(
                 "{var} must be a whole number of seconds from {} to {}, got {text:?}",
+                range.start(),
+                range.end()
+            ))),
+        }
+    }
+
+    /// Milliseconds from `range`, or `default`.
+    fn millis(&self, var: &str, default: Duration, range: RangeInclusive<u64>) -> Result<Duration> {
+        let Some(text) = self.get(var) else {
+            return Ok(default);
+        };
+        match text.parse::<u64>() {
+            Ok(ms) if range.contains(&ms) => Ok(Duration::from_millis(ms)),
+            _ => Err(Error::config(format!(
+                "{var} must be whole milliseconds from {} to {}, got {text:?}",
                 range.start(),
                 range.end()
             ))),
@@ -127,6 +167,45 @@ impl Settings {
             net: net(&vars)?,
             policy: policy(&vars)?,
             load: load(&vars)?,
+            serve: serve(&vars)?,
+        })
+    }
+
+    /// The service's settings; `listen` overrides `TRADEHOST_LISTEN`.
+    pub fn serve_settings(
+        &self,
+        listen: Option<SocketAddr>,
+        allow_remote: bool,
+    ) -> Result<ServeSettings> {
+        use secrecy::ExposeSecret;
+        let serve = &self.serve;
+        let token = match &serve.token {
+            Some(token) if token.expose_secret().len() >= MIN_TOKEN_LEN => token.clone(),
+            Some(_) => {
+                return Err(Error::config(format!(
+                    "{API_TOKEN_VAR} must be at least {MIN_TOKEN_LEN} characters (e.g. `openssl rand -hex 32`)"
+                )));
+            }
+            None => {
+                return Err(Error::config(format!(
+                    "{API_TOKEN_VAR} is not set: the API needs a bearer token (e.g. `openssl rand -hex 32`)"
+                )));
+            }
+        };
+        Ok(ServeSettings {
+            listen: listen.unwrap_or(serve.listen),
+            allow_remote,
+            token,
+            monitor_every: serve.monitor_every,
+            max_price_age: serve.max_price_age,
+            reconcile_every: serve.reconcile_every,
+            ready_unsettled_for: serve.ready_unsettled_for,
+            shutdown_within: serve.shutdown_within,
+            // Past the order's deadline and the reconcile grace, a request
+            // still in flight belongs to a process that is gone.
+            key_lease: self.policy.order_deadline
+                + self.policy.reconcile_grace
+                + Duration::from_secs(30),
         })
     }
 
@@ -212,6 +291,8 @@ fn api_urls(vars: &Vars) -> Result<BTreeMap<&'static str, String>> {
 fn driver_config(vars: &Vars) -> BTreeMap<String, String> {
     vars.0
         .iter()
+        // The host's own driver budget shares the prefix; it is not config.
+        .filter(|(name, _)| name.as_str() != CALL_DEADLINE_VAR)
         .filter_map(|(name, value)| {
             let key = name.strip_prefix(DRIVER_CONFIG_PREFIX)?;
             Some((
@@ -261,6 +342,47 @@ fn policy(vars: &Vars) -> Result<Policy> {
         order_deadline: vars.seconds(ORDER_DEADLINE_VAR, defaults.order_deadline, 2..=60)?,
         reconcile_grace: vars.seconds(RECONCILE_GRACE_VAR, defaults.reconcile_grace, 0..=600)?,
         max_slippage,
+    })
+}
+
+fn serve(vars: &Vars) -> Result<ServeVars> {
+    let listen = match vars.get(LISTEN_VAR) {
+        None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        Some(text) => text.parse().map_err(|_| {
+            Error::config(format!(
+                "{LISTEN_VAR} must be an address and port like 127.0.0.1:8080, got {text:?}"
+            ))
+        })?,
+    };
+    let token = vars.get(API_TOKEN_VAR).map(SecretString::from);
+    if let Some(token) = &token {
+        use secrecy::ExposeSecret;
+        if !token.expose_secret().bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(format!(
+                "{API_TOKEN_VAR} must be printable ASCII without spaces"
+            )));
+        }
+    }
+    Ok(ServeVars {
+        listen,
+        token,
+        monitor_every: vars.millis(
+            MONITOR_INTERVAL_VAR,
+            Duration::from_secs(5),
+            100..=3_600_000,
+        )?,
+        max_price_age: vars.millis(MAX_PRICE_AGE_VAR, Duration::from_secs(2), 100..=60_000)?,
+        reconcile_every: vars.millis(
+            RECONCILE_INTERVAL_VAR,
+            Duration::from_secs(10),
+            100..=3_600_000,
+        )?,
+        ready_unsettled_for: vars.seconds(
+            READY_UNSETTLED_VAR,
+            Duration::from_secs(300),
+            1..=86_400,
+        )?,
+        shutdown_within: vars.seconds(SHUTDOWN_VAR, Duration::from_secs(90), 1..=3_600)?,
     })
 }
 
@@ -350,11 +472,45 @@ mod tests {
     }
 
     #[test]
+    fn serving_needs_a_real_token_and_has_safe_defaults() {
+        let plain = settings(&[]).unwrap();
+        let err = plain.serve_settings(None, false).unwrap_err();
+        assert!(err.message.contains(API_TOKEN_VAR), "{err}");
+        let short = settings(&[(API_TOKEN_VAR, "0123456789")]).unwrap();
+        assert!(short.serve_settings(None, false).is_err());
+        assert!(settings(&[(API_TOKEN_VAR, "has a space in it somewhere")]).is_err());
+
+        let token = "0123456789abcdef0123";
+        let s = settings(&[(API_TOKEN_VAR, token)]).unwrap();
+        assert!(!format!("{s:?}").contains(token), "Debug redacts the token");
+        let serve = s.serve_settings(None, false).unwrap();
+        assert_eq!(serve.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!(serve.monitor_every, Duration::from_secs(5));
+        assert!(serve.key_lease > s.policy.order_deadline + s.policy.reconcile_grace);
+        let elsewhere: SocketAddr = "127.0.0.1:9001".parse().unwrap();
+        assert_eq!(
+            s.serve_settings(Some(elsewhere), false).unwrap().listen,
+            elsewhere
+        );
+
+        for (var, bad) in [
+            (LISTEN_VAR, "localhost:80"),
+            (MONITOR_INTERVAL_VAR, "10"),
+            (MAX_PRICE_AGE_VAR, "0"),
+            (RECONCILE_INTERVAL_VAR, "soon"),
+            (SHUTDOWN_VAR, "0"),
+        ] {
+            assert!(settings(&[(var, bad)]).is_err(), "{var}={bad}");
+        }
+    }
+
+    #[test]
     fn driver_config_comes_from_prefixed_variables_only() {
         let s = settings(&[
             ("TRADEHOST_DRIVER_PRICE_SOURCE", "kraken"),
             ("TRADEHOST_DRIVER_FAIL", "rejected"),
             ("KRAKEN_API_KEY", "k"),
+            (CALL_DEADLINE_VAR, "20"),
         ])
         .unwrap();
         assert_eq!(

@@ -21,6 +21,7 @@ pub mod net;
 pub mod plugins;
 pub mod profile;
 pub mod runtime;
+pub mod serve;
 pub mod service;
 pub mod text;
 

@@ -7,7 +7,12 @@ fn main() {
     // A missing .env is normal; the environment alone is enough.
     let _ = dotenvy::dotenv();
     let cli = tradehost::cli::Cli::parse();
-    init_logging(cli.json);
+    // A service says what it does (info); a command only what went wrong.
+    let default_level = match cli.command {
+        tradehost::cli::Command::Serve { .. } => "warn,tradehost=info",
+        _ => "warn",
+    };
+    init_logging(cli.json, default_level);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -24,10 +29,11 @@ fn main() {
 }
 
 /// Logs go to stderr: JSON lines in --json mode, text otherwise.
-/// RUST_LOG overrides the default level (warn) — except for the HTTP and
+/// RUST_LOG overrides the default level — except for the HTTP and
 /// TLS libraries, whose detailed levels would show request headers (keys).
-fn init_logging(json: bool) {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+fn init_logging(json: bool, default_level: &str) {
+    let mut filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     for quiet in [
         "hyper=warn",
         "hyper_util=warn",

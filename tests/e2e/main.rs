@@ -16,6 +16,7 @@ mod live_prices;
 mod market;
 mod reliability;
 mod security;
+mod serve;
 mod versions;
 
 /// Runs an async test body once per database backend.

@@ -5,6 +5,7 @@
 pub mod output;
 pub mod plugin;
 pub mod run;
+pub mod service;
 
 use std::path::PathBuf;
 
@@ -119,6 +120,37 @@ pub enum Command {
         #[arg(long)]
         decisions: Option<PathBuf>,
     },
+    /// Run as a service: the authenticated HTTP API (docs/API.md), the soft
+    /// stop-loss / take-profit monitor and background reconciliation.
+    Serve {
+        /// Address and port to listen on (default TRADEHOST_LISTEN or 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Allow an address beyond loopback (put a TLS proxy in front).
+        #[arg(long)]
+        allow_remote: bool,
+    },
+    /// Emergency: market-sell every open position now.
+    Liquidate {
+        /// Confirms that every position is to be sold.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Move an open trade's soft stop-loss and take-profit.
+    UpdateStops {
+        trade_id: String,
+        /// New stop-loss price, or `none` to remove it.
+        #[arg(long = "stop-loss")]
+        stop_loss: Option<String>,
+        /// New take-profit price, or `none` to remove it.
+        #[arg(long = "take-profit")]
+        take_profit: Option<String>,
+    },
+    /// Drive the kraken-sandbox simulator's market.
+    Sandbox {
+        #[command(subcommand)]
+        command: service::SandboxCommand,
+    },
 }
 
 /// Exit code of `run` when any decision failed.
@@ -188,6 +220,25 @@ async fn dispatch(command: &Command, format: Format) -> Result<i32> {
         Command::Balance { currency } => balance(currency.as_deref(), format).await,
         Command::Check => check(format).await,
         Command::Run { decisions } => run(decisions.as_deref(), format).await,
+        Command::Serve {
+            listen,
+            allow_remote,
+        } => service::serve(*listen, *allow_remote, format).await,
+        Command::Liquidate { yes } => service::liquidate(*yes, format).await,
+        Command::UpdateStops {
+            trade_id,
+            stop_loss,
+            take_profit,
+        } => {
+            service::update_stops(
+                trade_id,
+                stop_loss.as_deref(),
+                take_profit.as_deref(),
+                format,
+            )
+            .await
+        }
+        Command::Sandbox { command } => service::sandbox(command, format).await,
     }
 }
 

@@ -84,6 +84,10 @@ fn bucket(burst: u32, per_second: f64) -> DefaultDirectRateLimiter {
 /// the burst waits for a full bucket rather than not at all.
 async fn take(limiter: &DefaultDirectRateLimiter, burst: u32, cost: u32) {
     if let Some(cost) = NonZeroU32::new(cost.min(burst.max(1))) {
+        if matches!(limiter.check_n(cost), Ok(Ok(()))) {
+            return;
+        }
+        metrics::counter!("tradehost_rate_limit_waits_total").increment(1);
         let _ = limiter.until_n_ready(cost).await;
     }
 }

@@ -166,13 +166,17 @@ macro_rules! guest_call {
             Ok::<_, DriverError>(raw)
         };
         // The whole call, host I/O included, has one wall-clock budget.
-        match tokio::time::timeout($self.call_deadline, call).instrument(span).await {
+        let started = std::time::Instant::now();
+        let result = match tokio::time::timeout($self.call_deadline, call).instrument(span).await {
             Ok(result) => result,
             Err(_) => Err(DriverError::Plugin(format!(
                 concat!("driver ", $op, " exceeded its time limit ({} s)"),
                 $self.call_deadline.as_secs_f32()
             ))),
-        }
+        };
+        metrics::histogram!("tradehost_driver_call_seconds", "operation" => $op)
+            .record(started.elapsed().as_secs_f64());
+        result
     }};
 }
 
