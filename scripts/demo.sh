@@ -32,7 +32,7 @@ printf '%s\n' '{"symbol":"BTC/USD","action":"BUY","amount_usd":"250"}' '{"symbol
 # graceful stop. Loopback only, on a free port.
 printf '\n$ tradehost serve   (API, stop monitor, background reconciliation)\n'
 export TRADEHOST_API_TOKEN="demo-token-$(date +%s)-$RANDOM$RANDOM"
-export TRADEHOST_MONITOR_INTERVAL_MS=250
+export TRADEHOST_MONITOR_SECS=0.25
 "$bin" serve --listen 127.0.0.1:0 > serve.out 2> serve.log &
 serve_pid=$!
 for _ in $(seq 1 600); do grep -q listening serve.out 2>/dev/null && break; sleep 0.1; done

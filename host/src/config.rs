@@ -38,9 +38,9 @@ pub const CACHE_DIR_VAR: &str = "TRADEHOST_CACHE_DIR";
 pub const CALL_DEADLINE_VAR: &str = "TRADEHOST_DRIVER_CALL_SECS";
 pub const LISTEN_VAR: &str = "TRADEHOST_LISTEN";
 pub const API_TOKEN_VAR: &str = "TRADEHOST_API_TOKEN";
-pub const MONITOR_INTERVAL_VAR: &str = "TRADEHOST_MONITOR_INTERVAL_MS";
-pub const MAX_PRICE_AGE_VAR: &str = "TRADEHOST_MONITOR_MAX_PRICE_AGE_MS";
-pub const RECONCILE_INTERVAL_VAR: &str = "TRADEHOST_RECONCILE_INTERVAL_MS";
+pub const MONITOR_INTERVAL_VAR: &str = "TRADEHOST_MONITOR_SECS";
+pub const MAX_PRICE_AGE_VAR: &str = "TRADEHOST_MONITOR_MAX_PRICE_AGE_SECS";
+pub const RECONCILE_INTERVAL_VAR: &str = "TRADEHOST_RECONCILE_SECS";
 pub const READY_UNSETTLED_VAR: &str = "TRADEHOST_READY_UNSETTLED_SECS";
 pub const SHUTDOWN_VAR: &str = "TRADEHOST_SHUTDOWN_SECS";
 /// The shortest API token accepted.
@@ -119,17 +119,28 @@ impl Vars {
         }
     }
 
-    /// Milliseconds from `range`, or `default`.
-    fn millis(&self, var: &str, default: Duration, range: RangeInclusive<u64>) -> Result<Duration> {
+    /// Seconds with up to three decimals (`5`, `0.25`) from `range`, or
+    /// `default`.
+    fn fractional_seconds(
+        &self,
+        var: &str,
+        default: Duration,
+        range: RangeInclusive<Duration>,
+    ) -> Result<Duration> {
         let Some(text) = self.get(var) else {
             return Ok(default);
         };
-        match text.parse::<u64>() {
-            Ok(ms) if range.contains(&ms) => Ok(Duration::from_millis(ms)),
+        let parsed = Decimal::from_str_exact(&text)
+            .ok()
+            .filter(|secs| secs.scale() <= 3 && !secs.is_sign_negative())
+            .and_then(|secs| u64::try_from(secs * Decimal::from(1000)).ok())
+            .map(Duration::from_millis);
+        match parsed {
+            Some(duration) if range.contains(&duration) => Ok(duration),
             _ => Err(Error::config(format!(
-                "{var} must be whole milliseconds from {} to {}, got {text:?}",
-                range.start(),
-                range.end()
+                "{var} must be seconds from {} to {} (up to three decimals, e.g. 0.5), got {text:?}",
+                range.start().as_secs_f64(),
+                range.end().as_secs_f64()
             ))),
         }
     }
@@ -346,6 +357,9 @@ fn policy(vars: &Vars) -> Result<Policy> {
 }
 
 fn serve(vars: &Vars) -> Result<ServeVars> {
+    const TENTH: Duration = Duration::from_millis(100);
+    const MINUTE: Duration = Duration::from_secs(60);
+    const HOUR: Duration = Duration::from_secs(3600);
     let listen = match vars.get(LISTEN_VAR) {
         None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         Some(text) => text.parse().map_err(|_| {
@@ -366,16 +380,20 @@ fn serve(vars: &Vars) -> Result<ServeVars> {
     Ok(ServeVars {
         listen,
         token,
-        monitor_every: vars.millis(
+        monitor_every: vars.fractional_seconds(
             MONITOR_INTERVAL_VAR,
             Duration::from_secs(5),
-            100..=3_600_000,
+            TENTH..=HOUR,
         )?,
-        max_price_age: vars.millis(MAX_PRICE_AGE_VAR, Duration::from_secs(2), 100..=60_000)?,
-        reconcile_every: vars.millis(
+        max_price_age: vars.fractional_seconds(
+            MAX_PRICE_AGE_VAR,
+            Duration::from_secs(2),
+            TENTH..=MINUTE,
+        )?,
+        reconcile_every: vars.fractional_seconds(
             RECONCILE_INTERVAL_VAR,
             Duration::from_secs(10),
-            100..=3_600_000,
+            TENTH..=HOUR,
         )?,
         ready_unsettled_for: vars.seconds(
             READY_UNSETTLED_VAR,
@@ -486,6 +504,11 @@ mod tests {
         let serve = s.serve_settings(None, false).unwrap();
         assert_eq!(serve.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
         assert_eq!(serve.monitor_every, Duration::from_secs(5));
+        let fast = settings(&[(API_TOKEN_VAR, token), (MONITOR_INTERVAL_VAR, "0.25")]).unwrap();
+        assert_eq!(
+            fast.serve_settings(None, false).unwrap().monitor_every,
+            Duration::from_millis(250)
+        );
         assert!(serve.key_lease > s.policy.order_deadline + s.policy.reconcile_grace);
         let elsewhere: SocketAddr = "127.0.0.1:9001".parse().unwrap();
         assert_eq!(
@@ -495,8 +518,11 @@ mod tests {
 
         for (var, bad) in [
             (LISTEN_VAR, "localhost:80"),
-            (MONITOR_INTERVAL_VAR, "10"),
+            (MONITOR_INTERVAL_VAR, "0.01"),
+            (MONITOR_INTERVAL_VAR, "-1"),
+            (MONITOR_INTERVAL_VAR, "1e3"),
             (MAX_PRICE_AGE_VAR, "0"),
+            (MAX_PRICE_AGE_VAR, "0.2501"),
             (RECONCILE_INTERVAL_VAR, "soon"),
             (SHUTDOWN_VAR, "0"),
         ] {

@@ -99,6 +99,7 @@ async fn watch_prices(state: &Shared) {
         }
     };
     let age = asked.elapsed();
+    gauge!("tradehost_monitor_price_age_seconds").set(age.as_secs_f64());
     if age > state.settings.max_price_age {
         tracing::warn!(
             seconds = age.as_secs_f64(),

@@ -4,7 +4,7 @@
 //! Recorded across the host: `tradehost_orders_total{side,outcome}`,
 //! `tradehost_driver_call_seconds{operation}` (histogram),
 //! `tradehost_unsettled_orders`, `tradehost_reconciled_total{outcome}`,
-//! `tradehost_monitor_checks_total`, `tradehost_monitor_triggers_total{reason}`,
+//! `tradehost_monitor_checks_total`, `tradehost_monitor_price_age_seconds`, `tradehost_monitor_triggers_total{reason}`,
 //! `tradehost_monitor_skips_total{why}`, `tradehost_rate_limit_waits_total`.
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};

@@ -138,10 +138,7 @@ async fn refuses_to_start_unsafely_and_confirms_liquidation() {
     let remote = env.run(&["--json", "serve", "--listen", "0.0.0.0:0"]);
     assert_eq!(error_kind(&remote), "config");
     assert!(String::from_utf8_lossy(&remote.stderr).contains("--allow-remote"));
-    for bad in [
-        "TRADEHOST_MONITOR_INTERVAL_MS=5",
-        "TRADEHOST_LISTEN=localhost",
-    ] {
+    for bad in ["TRADEHOST_MONITOR_SECS=0.01", "TRADEHOST_LISTEN=localhost"] {
         let (name, value) = bad.split_once('=').unwrap();
         let out = env
             .command(&["--json", "serve"])

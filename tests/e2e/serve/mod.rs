@@ -19,8 +19,8 @@ pub const TOKEN: &str = "serve-test-token-4f1c2a9e7b";
 /// The variables a test server runs with: fast loops for a test's pace.
 pub fn serving(env: TestEnv) -> TestEnv {
     env.with("TRADEHOST_API_TOKEN", TOKEN)
-        .with("TRADEHOST_MONITOR_INTERVAL_MS", "200")
-        .with("TRADEHOST_RECONCILE_INTERVAL_MS", "300")
+        .with("TRADEHOST_MONITOR_SECS", "0.2")
+        .with("TRADEHOST_RECONCILE_SECS", "0.3")
 }
 
 /// A running `tradehost serve`, stopped (SIGKILL) when dropped.

@@ -118,7 +118,7 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     let fake = FakeKraken::start().await;
     let env = serving(TestEnv::kraken(Backend::Sqlite, &fake).await)
         .with("TRADEHOST_RATE_LIMITS", "off")
-        .with("TRADEHOST_MONITOR_MAX_PRICE_AGE_MS", "400");
+        .with("TRADEHOST_MONITOR_MAX_PRICE_AGE_SECS", "0.4");
     let server = Server::start(&env).await;
     let bought = server
         .order(
@@ -128,6 +128,14 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
         .await;
     assert_eq!(bought.status, 200, "{}", bought.body);
     let id = bought.body["trade"]["id"].as_str().unwrap().to_owned();
+    let eth = server
+        .order(
+            "eth",
+            r#"{"symbol":"ETH/USD","action":"BUY","amount_quote":"100","take_profit_price":"3100"}"#,
+        )
+        .await;
+    assert_eq!(eth.status, 200, "{}", eth.body);
+    let eth = eth.body["trade"]["id"].as_str().unwrap().to_owned();
     let skips = |why: &str| format!(r#"tradehost_monitor_skips_total{{why="{why}"}}"#);
     let wait_for_skips = |why: String, at_least: f64| {
         let server = &server;
@@ -146,7 +154,7 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     fake.set_ticker("SOLUSD", "120.00", "120.10", "120.05");
     wait_for_skips(skips("exchange_not_online"), 3.0).await;
     assert_eq!(server.trade(&id).await["status"], "OPEN");
-    assert_eq!(fake.applied_orders().len(), 1);
+    assert_eq!(fake.applied_orders().len(), 2);
     let ready = server.get("/readyz").await;
     assert_eq!(
         ready.status, 503,
@@ -160,7 +168,7 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     }
     fake.set_system_status("online");
     wait_for_skips(skips("stale_prices"), 3.0).await;
-    assert_eq!(fake.applied_orders().len(), 1, "sold on a stale price");
+    assert_eq!(fake.applied_orders().len(), 2, "sold on a stale price");
 
     // Fresh prices: the stop acts, once.
     let closed = server
@@ -168,6 +176,21 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
         .await;
     assert_eq!(closed["exit_reason"], "stop_loss");
     assert_eq!(fake.pending_faults_on("/0/public/Ticker"), 0);
-    assert_eq!(fake.applied_orders().len(), 2);
+    assert_eq!(fake.applied_orders().len(), 3);
+    assert_eq!(server.trade(&eth).await["status"], "OPEN");
+
+    // ETH rises through its target: sold at the market, above it.
+    fake.set_ticker("XETHZUSD", "3150.00", "3151.00", "3150.50");
+    let closed = server
+        .wait_for_trade(&eth, WITHIN, |t| t["status"] == "CLOSED")
+        .await;
+    assert_eq!(closed["exit_reason"], "take_profit");
+    assert_eq!(closed["exit_price"], "3150");
+    assert_eq!(fake.applied_orders().len(), 4);
     assert_exchange_and_database_agree(&env, &fake).await;
+    let metrics = server.metrics().await;
+    assert!(
+        sample(&metrics, "tradehost_monitor_price_age_seconds") > 0.0,
+        "{metrics}"
+    );
 }
