@@ -85,13 +85,9 @@ pub(crate) fn format_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// How a decimal is stored: canonical plain text.
-pub(crate) fn format_decimal(value: Decimal) -> String {
-    amount::to_plain(value)
-}
-
+/// A decimal is stored as its canonical plain text (`amount::to_plain`).
 pub(crate) fn opt_decimal_text(value: Option<Decimal>) -> Option<String> {
-    value.map(format_decimal)
+    value.map(amount::to_plain)
 }
 
 /// A fee list as stored: JSON of plain decimal strings; `None` when empty.
@@ -101,7 +97,9 @@ pub(crate) fn fee_list_text(fees: &[Fee]) -> Option<String> {
     }
     let list: Vec<serde_json::Value> = fees
         .iter()
-        .map(|f| serde_json::json!({ "amount": format_decimal(f.amount), "currency": f.currency }))
+        .map(
+            |f| serde_json::json!({ "amount": amount::to_plain(f.amount), "currency": f.currency }),
+        )
         .collect();
     Some(serde_json::Value::Array(list).to_string())
 }

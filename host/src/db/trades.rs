@@ -14,10 +14,9 @@ use rust_decimal::Decimal;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::events::{self, Event, EventKind};
-use super::records::{
-    self, TRADE_COLUMNS, fee_list_text, format_decimal, format_time, opt_decimal_text,
-};
+use super::records::{self, TRADE_COLUMNS, fee_list_text, format_time, opt_decimal_text};
 use super::{Database, db_error, is_position_conflict};
+use crate::domain::amount::to_plain;
 use crate::domain::trade::{
     EntryValues, ExitReason, FillUpdate, SellResult, TradeRecord, TradeStatus,
 };
@@ -94,7 +93,7 @@ impl Database {
         .bind(opt_decimal_text(buy.stop_loss_price))
         .bind(opt_decimal_text(buy.take_profit_price))
         .bind(&buy.client_order_id)
-        .bind(format_decimal(buy.amount))
+        .bind(to_plain(buy.amount))
         .bind(&now)
         .bind(opt_decimal_text(buy.quote_price))
         .execute(&mut *tx)
@@ -153,31 +152,32 @@ impl Database {
             drop(tx);
             return self.trade(settling.trade_id).await;
         }
-        let updated = sqlx::query(
+        // The row comes back with the update: no read after the commit.
+        let updated = sqlx::query(AssertSqlSafe(format!(
             "UPDATE trades SET status = $2, entry_price = $3, entry_size = $4, entry_cost = $5, \
              size = $6, entry_time = $7, fees = $8, order_id = $9, entry_fee = $10, other_fees = $11, \
              dust = $12, pnl = $13, exit_time = $14, updated_at = $7 \
-             WHERE id = $1 AND status = 'PENDING'",
-        )
+             WHERE id = $1 AND status = 'PENDING' RETURNING {TRADE_COLUMNS}"
+        )))
         .bind(settling.trade_id)
         .bind(if dust { TradeStatus::Closed } else { TradeStatus::Open }.as_str())
-        .bind(format_decimal(fill.average_price))
-        .bind(format_decimal(entry.size))
-        .bind(format_decimal(fill.cost))
-        .bind(format_decimal(if dust { Decimal::ZERO } else { entry.size }))
+        .bind(to_plain(fill.average_price))
+        .bind(to_plain(entry.size))
+        .bind(to_plain(fill.cost))
+        .bind(to_plain(if dust { Decimal::ZERO } else { entry.size }))
         .bind(&now)
-        .bind(format_decimal(entry.fees))
+        .bind(to_plain(entry.fees))
         .bind(&fill.order_id)
-        .bind(format_decimal(entry.entry_fee))
+        .bind(to_plain(entry.entry_fee))
         .bind(fee_list_text(&entry.other_fees))
-        .bind(dust.then(|| format_decimal(entry.size)))
-        .bind(dust.then(|| format_decimal(-entry.basis)))
+        .bind(dust.then(|| to_plain(entry.size)))
+        .bind(dust.then(|| to_plain(-entry.basis)))
         .bind(dust.then_some(now.as_str()))
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the fill", e))?;
-        finish_fill(tx, updated.rows_affected(), settling, fill).await?;
-        self.trade(settling.trade_id).await
+        let trade = updated.as_ref().map(records::trade).transpose()?;
+        finish_fill(tx, trade, settling, fill).await
     }
 
     /// Claims an OPEN trade for a sell (status CLOSING, this sell named as
@@ -194,7 +194,7 @@ impl Database {
         .bind(&sell.trade_id)
         .bind(&sell.client_order_id)
         .bind(&now)
-        .bind(format_decimal(sell.open_size))
+        .bind(to_plain(sell.open_size))
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error("cannot claim the trade", e))?;
@@ -207,7 +207,7 @@ impl Database {
                     format!(
                         "trade {}'s open size changed to {} while the sell was prepared; nothing was sent",
                         trade.id,
-                        trade.size.map(format_decimal).unwrap_or_default()
+                        trade.size.map(to_plain).unwrap_or_default()
                     ),
                 )
             } else {
@@ -254,32 +254,33 @@ impl Database {
             drop(tx);
             return self.trade(settling.trade_id).await;
         }
-        let updated = sqlx::query(
+        let updated = sqlx::query(AssertSqlSafe(format!(
             "UPDATE trades SET status = $2, size = $3, exit_price = $4, exit_value = $5, fees = $6, pnl = $7, \
              exit_time = $8, exit_fees = $9, exit_size = $10, other_fees = $11, dust = $12, \
              exit_reason = COALESCE($15, exit_reason), closing_order = NULL, updated_at = $8 \
-             WHERE id = $1 AND status = 'CLOSING' AND (closing_order = $13 OR closing_order IS NULL) AND size = $14",
-        )
+             WHERE id = $1 AND status = 'CLOSING' AND (closing_order = $13 OR closing_order IS NULL) AND size = $14 \
+             RETURNING {TRADE_COLUMNS}"
+        )))
         .bind(settling.trade_id)
         .bind(if result.closed { TradeStatus::Closed } else { TradeStatus::Open }.as_str())
-        .bind(format_decimal(result.size))
-        .bind(format_decimal(result.exit_price))
-        .bind(format_decimal(result.exit_value))
-        .bind(format_decimal(result.fees))
-        .bind(format_decimal(result.pnl))
+        .bind(to_plain(result.size))
+        .bind(to_plain(result.exit_price))
+        .bind(to_plain(result.exit_value))
+        .bind(to_plain(result.fees))
+        .bind(to_plain(result.pnl))
         .bind(&now)
-        .bind(format_decimal(result.exit_fees))
-        .bind(format_decimal(result.exit_size))
+        .bind(to_plain(result.exit_fees))
+        .bind(to_plain(result.exit_size))
         .bind(fee_list_text(&result.other_fees))
         .bind(opt_decimal_text(result.dust))
         .bind(settling.client_order_id)
-        .bind(format_decimal(result.size_before))
+        .bind(to_plain(result.size_before))
         .bind(result.closed.then_some(result.exit_reason).flatten().map(ExitReason::as_str))
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| db_error("cannot record the sell", e))?;
-        finish_fill(tx, updated.rows_affected(), settling, fill).await?;
-        self.trade(settling.trade_id).await
+        let trade = updated.as_ref().map(records::trade).transpose()?;
+        finish_fill(tx, trade, settling, fill).await
     }
 
     /// Moves an open (or opening) trade's soft stop and target. `None`
@@ -325,7 +326,7 @@ impl Database {
                 current.status.as_str()
             )));
         }
-        let shown = |p: Option<Decimal>| p.map_or_else(|| "none".to_owned(), format_decimal);
+        let shown = |p: Option<Decimal>| p.map_or_else(|| "none".to_owned(), to_plain);
         let event = Event::new(EventKind::StopsUpdated, now)
             .order(trade_id, &current.client_order_id)
             .note(format!(
@@ -434,7 +435,7 @@ pub(super) async fn insert_order(
     .bind(order.trade_id)
     .bind(order.side.as_str())
     .bind(order.symbol)
-    .bind(format_decimal(order.amount))
+    .bind(to_plain(order.amount))
     .bind(opt_decimal_text(order.quote_price))
     .bind(order.now)
     .bind(order.deadline)
@@ -457,10 +458,10 @@ async fn mark_filled(
     )))
     .bind(client_order_id)
     .bind(&fill.order_id)
-    .bind(format_decimal(fill.filled_size))
-    .bind(format_decimal(fill.average_price))
-    .bind(format_decimal(fill.cost))
-    .bind(format_decimal(fill.fee_value))
+    .bind(to_plain(fill.filled_size))
+    .bind(to_plain(fill.average_price))
+    .bind(to_plain(fill.cost))
+    .bind(to_plain(fill.fee_value))
     .bind(&fill.quote)
     .bind(fee_list_text(&fill.fees))
     .bind(format_time(fill.now))
@@ -473,13 +474,14 @@ async fn mark_filled(
 /// The trade row must have changed with the order; then the audit events
 /// and the commit. A trade that did not change means the order's trade is
 /// not where its settlement says it must be: nothing is recorded.
+/// Records the fill's events and commits; the trade as the update left it.
 async fn finish_fill(
     mut tx: Transaction<'static, Any>,
-    trades_updated: u64,
+    updated: Option<TradeRecord>,
     settling: Settling<'_>,
     fill: &FillUpdate,
-) -> Result<()> {
-    if trades_updated != 1 {
+) -> Result<TradeRecord> {
+    let Some(trade) = updated else {
         drop(tx);
         return Err(Error::new(
             ErrorKind::Database,
@@ -488,7 +490,7 @@ async fn finish_fill(
                 settling.trade_id, settling.client_order_id
             ),
         ));
-    }
+    };
     if !fill.acknowledged {
         let placed = Event::new(EventKind::Placed, fill.now)
             .order(settling.trade_id, settling.client_order_id);
@@ -501,22 +503,23 @@ async fn finish_fill(
     events::insert(&mut tx, &filled).await?;
     tx.commit()
         .await
-        .map_err(|e| db_error("cannot commit the fill", e))
+        .map_err(|e| db_error("cannot commit the fill", e))?;
+    Ok(trade)
 }
 
 /// The fill as the audit trail shows it.
 fn fill_note(fill: &FillUpdate) -> String {
     let slippage = fill
         .slippage_bps
-        .map(|bps| format!(", slippage {} bps", format_decimal(bps.round_dp(2))))
+        .map(|bps| format!(", slippage {} bps", to_plain(bps.round_dp(2))))
         .unwrap_or_default();
     format!(
         "filled {} at {} for {} {}, fees worth {} {}{slippage}",
-        format_decimal(fill.filled_size),
-        format_decimal(fill.average_price),
-        format_decimal(fill.cost),
+        to_plain(fill.filled_size),
+        to_plain(fill.average_price),
+        to_plain(fill.cost),
         fill.quote,
-        format_decimal(fill.fee_value),
+        to_plain(fill.fee_value),
         fill.quote
     )
 }

@@ -7,6 +7,7 @@ pub mod decision;
 mod fill;
 mod liquidate;
 mod reconcile;
+mod reference;
 mod retry;
 mod sell;
 mod settle;
@@ -28,6 +29,7 @@ use crate::exchange::{
 pub use buy::{BuyRequest, OrderIds, check_buy};
 pub use liquidate::Liquidated;
 pub use reconcile::{HandResolution, Reconciled, Resolution};
+pub use reference::{RULES_FRESH, STATUS_FRESH};
 pub use sell::SellRequest;
 
 /// How long to wait for an accepted market order to report its fill.
@@ -75,6 +77,7 @@ pub struct Executor<D> {
     db: Database,
     driver: D,
     policy: Policy,
+    reference: reference::Reference,
 }
 
 impl<D: ExchangeDriver> Executor<D> {
@@ -83,6 +86,7 @@ impl<D: ExchangeDriver> Executor<D> {
             db,
             driver,
             policy: Policy::default(),
+            reference: reference::Reference::default(),
         }
     }
 
@@ -180,9 +184,17 @@ impl<D: ExchangeDriver> Executor<D> {
     }
 
     /// Pre-trade checks before anything is written or sent: the exchange is
-    /// online and the market takes market orders. Returns its rules.
+    /// online and the market takes market orders (both remembered briefly
+    /// when good, see `reference`). Returns its rules.
     async fn tradable_rules(&self, symbol: &Symbol) -> Result<MarketRules> {
-        let status = self.status().await?;
+        let status = match self.reference.status() {
+            Some(status) => status,
+            None => {
+                let status = self.status().await?;
+                self.reference.keep_status(&status);
+                status
+            }
+        };
         if status.state != ExchangeState::Online {
             return Err(Error::new(
                 ErrorKind::ExchangeUnavailable,
@@ -196,7 +208,16 @@ impl<D: ExchangeDriver> Executor<D> {
                 ),
             ));
         }
-        let rules = retry::read("market_rules", || self.driver.market_rules(symbol)).await?;
+        let key = symbol.to_string();
+        let rules = match self.reference.rules(&key) {
+            Some(rules) => rules,
+            None => {
+                let rules =
+                    retry::read("market_rules", || self.driver.market_rules(symbol)).await?;
+                self.reference.keep_rules(&key, &rules);
+                rules
+            }
+        };
         if rules.status != MarketStatus::Online {
             return Err(Error::new(
                 ErrorKind::ExchangeUnavailable,
