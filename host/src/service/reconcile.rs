@@ -71,7 +71,7 @@ impl<D: ExchangeDriver> Executor<D> {
                     ErrorKind::ExchangeUnavailable,
                     format!(
                         "order {} ({} {}) has an unknown outcome and could not be settled ({}); \
-                         refusing to trade {asset} until it is reconciled — retry, or run `tradehost reconcile`",
+                         refusing to trade {asset} until it is reconciled",
                         order.client_order_id, order.side, order.symbol, err.message
                     ),
                 ));

@@ -281,7 +281,7 @@ impl<D: ExchangeDriver> Executor<D> {
             format!(
                 "order outcome unknown ({}): the exchange may have executed it. The position stays reserved \
                  (trade {trade_id}, client order id {client_order_id}); do not resubmit — it is reconciled by its \
-                 client order id before the next trade of this asset, or now with `tradehost reconcile`",
+                 client order id before the next trade of this asset",
                 error.message
             ),
         )
