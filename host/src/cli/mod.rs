@@ -119,6 +119,10 @@ pub enum Command {
     Run {
         #[arg(long)]
         decisions: Option<PathBuf>,
+        /// Decisions executing at once (different assets side by side; one
+        /// asset's decisions always in order). 1 executes one at a time.
+        #[arg(long, default_value_t = run::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
     },
     /// Run as a service: the authenticated HTTP API (docs/API.md), the soft
     /// stop-loss / take-profit monitor and background reconciliation.
@@ -174,6 +178,7 @@ fn with_advice(err: Error) -> Error {
     let advice = match err.kind {
         ErrorKind::DuplicatePosition => "; close it before opening another",
         ErrorKind::Auth => "; check the exchange API key and secret",
+        ErrorKind::UnknownOutcome => "; settle it now with `tradehost reconcile`",
         _ => "",
     };
     Error::new(err.kind, format!("{}{advice}", err.message))
@@ -219,7 +224,10 @@ async fn dispatch(command: &Command, format: Format) -> Result<i32> {
         Command::Plugin { command } => plugin::execute(command, format).await,
         Command::Balance { currency } => balance(currency.as_deref(), format).await,
         Command::Check => check(format).await,
-        Command::Run { decisions } => run(decisions.as_deref(), format).await,
+        Command::Run {
+            decisions,
+            concurrency,
+        } => run(decisions.as_deref(), usize::from(*concurrency)).await,
         Command::Serve {
             listen,
             allow_remote,
@@ -342,20 +350,27 @@ async fn balance(currency: Option<&str>, format: Format) -> Result<i32> {
     done(executor, 0).await
 }
 
-async fn run(decisions: Option<&std::path::Path>, _format: Format) -> Result<i32> {
+async fn run(decisions: Option<&std::path::Path>, concurrency: usize) -> Result<i32> {
     let executor = open().await?;
     let summary = match decisions {
         Some(path) => {
             let file = tokio::fs::File::open(path).await.map_err(|e| {
                 Error::invalid_input(format!("cannot open {}: {e}", path.display()))
             })?;
-            run::run(&executor, BufReader::new(file), tokio::io::stdout()).await?
+            run::run(
+                &executor,
+                BufReader::new(file),
+                tokio::io::stdout(),
+                concurrency,
+            )
+            .await?
         }
         None => {
             run::run(
                 &executor,
                 BufReader::new(tokio::io::stdin()),
                 tokio::io::stdout(),
+                concurrency,
             )
             .await?
         }

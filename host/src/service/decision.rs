@@ -34,6 +34,17 @@ pub enum Decision {
     Hold,
 }
 
+impl Decision {
+    /// The asset whose position the decision acts on (none for a HOLD).
+    pub fn asset(&self) -> Option<&str> {
+        match self {
+            Decision::Buy(request) => Some(request.symbol.base()),
+            Decision::Sell(request) => Some(request.symbol.base()),
+            Decision::Hold => None,
+        }
+    }
+}
+
 /// The decision's symbol and action as given, for echoing in results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Echo {

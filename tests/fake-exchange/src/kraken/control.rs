@@ -54,6 +54,11 @@ impl FakeKraken {
         self.lock().latency = latency;
     }
 
+    /// The most requests the fake was answering at one moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     // ---- order history -------------------------------------------------
 
     /// Adds `n` filled closed orders (SOLUSD buys, client ids `seeded-N`)

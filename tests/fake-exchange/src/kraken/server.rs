@@ -159,6 +159,24 @@ impl Job {
     }
 }
 
+/// Counts a request as in flight until its handler ends (or is dropped).
+struct InFlight(Shared);
+
+impl InFlight {
+    fn enter(shared: &Shared) -> InFlight {
+        let mut st = lock(shared);
+        st.in_flight += 1;
+        st.max_in_flight = st.max_in_flight.max(st.in_flight);
+        InFlight(shared.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.0).in_flight -= 1;
+    }
+}
+
 /// What the synchronous part decided.
 enum Next {
     Answer(Response),
@@ -178,6 +196,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let _in_flight = InFlight::enter(&shared);
     let latency = lock(&shared).latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

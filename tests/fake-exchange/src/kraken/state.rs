@@ -40,6 +40,9 @@ pub(super) struct State {
     pub queued_executions: VecDeque<Execution>,
     pub clock_offset: chrono::Duration,
     pub latency: Duration,
+    /// Requests being answered now, and the most there ever were at once.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
     pub filter_after_paging: bool,
     pub received: Vec<Received>,
     /// path -> requests received on it
@@ -132,6 +135,8 @@ impl State {
             queued_executions: VecDeque::new(),
             clock_offset: chrono::Duration::zero(),
             latency: Duration::ZERO,
+            in_flight: 0,
+            max_in_flight: 0,
             filter_after_paging: true,
             received: Vec::new(),
             requests: BTreeMap::new(),
