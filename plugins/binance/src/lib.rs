@@ -17,6 +17,8 @@ mod ops;
 mod requests;
 mod responses;
 mod symbols;
+#[cfg(test)]
+mod tests;
 
 use errors::HttpFailure;
 use exports::tradehost::exchange::exchange::Guest;
