@@ -2,6 +2,22 @@
 //! runs natively against canned answers. Each call starts from nothing (a
 //! fresh instance per call); exchangeInfo is asked every time and the
 //! host's cache (`cache-seconds`) makes that cheap.
+//!
+//! What the host can rely on:
+//! - The order request is exactly `symbol, side, type=MARKET,
+//!   quoteOrderQty|quantity, newClientOrderId, newOrderRespType=FULL`, in
+//!   that order, in the form of a signed POST. `symbol` is the entry whose
+//!   `baseAsset`/`quoteAsset` equal the order's BASE/QUOTE (exactly, else
+//!   ignoring ASCII case). `quoteOrderQty` is the quote amount cut down to
+//!   `quoteAssetPrecision`; `quantity` is the base amount unchanged (or
+//!   refused). Both are plain decimals without trailing zeros.
+//! - `ticker.last` is the best bid; an empty side of a book is an error.
+//! - Fees are exact sums of Binance's commissions per asset (no rounding),
+//!   in order of first appearance, zero sums left out. `average-price` is
+//!   cummulativeQuoteQty / executedQty rounded half-even to 12 places.
+//! - An order answer with a readable `orderId` for the request's symbol and
+//!   client id proves placement: the result is `placed-order` even when
+//!   the rest cannot be read, with `fill: none` (the host then queries).
 
 use crate::errors::{self, HttpFailure, OpKind};
 use crate::num;
