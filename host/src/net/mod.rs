@@ -113,7 +113,7 @@ impl Outbound {
                 // An order request refused by policy spends the permit: the
                 // call may not try another, and the rule is what it failed.
                 if let Some(permit) = permit.filter(|p| p.unused())
-                    && binding.profile.is_order_path(&request.path)
+                    && binding.profile.is_order_path(request.method, &request.path)
                 {
                     permit.refuse(format!("order refused by the host: {why}"));
                 }
@@ -223,7 +223,7 @@ impl Outbound {
         if let Some(market) = self.observations().market_named(name) {
             return Ok(market.clone());
         }
-        let request = binding.profile.markets_request();
+        let request = binding.profile.markets_request(name);
         self.host_fetch(binding, &request)
             .await
             .map_err(|e| format!("the host could not read the exchange's markets: {e}"))?;
