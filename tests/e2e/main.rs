@@ -3,12 +3,14 @@
 
 mod common;
 
+use fake_exchange::binance as fake_binance;
 use fake_exchange::kraken as fake_kraken;
 
 mod bad_input;
 mod chaos;
 mod cli;
 mod concurrency;
+mod faults;
 mod headless;
 mod kraken_live;
 mod lifecycle;
@@ -16,6 +18,7 @@ mod live_prices;
 mod market;
 mod reliability;
 mod security;
+mod venue;
 mod versions;
 
 /// Runs an async test body once per database backend.
