@@ -7,6 +7,8 @@ use fake_exchange::binance as fake_binance;
 use fake_exchange::kraken as fake_kraken;
 
 mod bad_input;
+mod binance;
+mod binance_faults;
 mod chaos;
 mod cli;
 mod concurrency;
