@@ -28,6 +28,7 @@ const WORKSPACES: [Workspace; 2] = [
         components: &[
             ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
             ("kraken", "TRADEHOST_WASM_KRAKEN"),
+            ("binance", "TRADEHOST_WASM_BINANCE"),
         ],
     },
     Workspace {

@@ -155,21 +155,36 @@ pub async fn run<D: ExchangeDriver>(driver: &D, scope: &Scope) -> Vec<Check> {
     checks
 }
 
+/// Order ids no exchange has issued, in the forms exchanges use: Kraken's
+/// txid, and the integers of Binance and most others.
+const UNKNOWN_ORDER_IDS: [&str; 2] = ["OZZZZZ-ZZZZZ-ZZZZZZ", "9000000000000000001"];
+
+/// An order id of the exchange's own form that it never issued is
+/// `not-found`; one not of its form may be refused as `invalid-request`.
+async fn unknown_order<D: ExchangeDriver>(driver: &D, symbol: &Symbol) -> Result<String, String> {
+    let mut refused = Vec::new();
+    for id in UNKNOWN_ORDER_IDS {
+        let unknown = lookup(
+            symbol,
+            Some(id.to_owned()),
+            uuid::Uuid::new_v4().to_string(),
+        );
+        match driver.query_order(&unknown).await {
+            Err(DriverError::NotFound(_)) => return Ok(format!("not-found ({id})")),
+            Err(DriverError::InvalidRequest(_)) => refused.push(id),
+            other => return Err(format!("expected not-found for {id}, got {other:?}")),
+        }
+    }
+    Err(format!(
+        "expected not-found, got invalid-request for every id tried ({})",
+        refused.join(", ")
+    ))
+}
+
 async fn lookups<D: ExchangeDriver>(driver: &D, symbol: &Symbol) -> Vec<Check> {
-    let unknown = lookup(
-        symbol,
-        Some("OZZZZZ-ZZZZZ-ZZZZZZ".to_owned()),
-        uuid::Uuid::new_v4().to_string(),
-    );
     let nobody = lookup(symbol, None, uuid::Uuid::new_v4().to_string());
     vec![
-        check(
-            "unknown-order",
-            match driver.query_order(&unknown).await {
-                Err(DriverError::NotFound(_)) => Ok("not-found".to_owned()),
-                other => Err(format!("expected not-found, got {other:?}")),
-            },
-        ),
+        check("unknown-order", unknown_order(driver, symbol).await),
         check(
             "unknown-client-order-id",
             match driver.find_order(&nobody).await {

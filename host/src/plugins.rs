@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 
 pub const SANDBOX: &str = "kraken-sandbox";
 pub const LIVE: &str = "kraken";
+pub const BINANCE: &str = "binance";
 
 struct Embedded {
     name: &'static str,
@@ -17,7 +18,7 @@ struct Embedded {
     wasm: &'static [u8],
 }
 
-const EMBEDDED: [Embedded; 2] = [
+const EMBEDDED: [Embedded; 3] = [
     Embedded {
         name: SANDBOX,
         live: false,
@@ -27,6 +28,11 @@ const EMBEDDED: [Embedded; 2] = [
         name: LIVE,
         live: true,
         wasm: include_bytes!(env!("TRADEHOST_WASM_KRAKEN")),
+    },
+    Embedded {
+        name: BINANCE,
+        live: true,
+        wasm: include_bytes!(env!("TRADEHOST_WASM_BINANCE")),
     },
 ];
 
@@ -128,5 +134,8 @@ mod tests {
         ));
         assert!(parse_choice("nonesuch").is_err());
         assert!(is_live(LIVE) && !is_live(SANDBOX));
+        // Binance moves money: refused in sandbox mode like Kraken.
+        assert_eq!(parse_choice(BINANCE), Ok(PluginChoice::Embedded(BINANCE)));
+        assert!(is_live(BINANCE));
     }
 }

@@ -81,6 +81,20 @@ impl TestEnv {
             .with("TRADEHOST_HTTP_TIMEOUT_SECS", "2")
     }
 
+    /// An environment trading through the live `binance` driver against a
+    /// local fake Binance.
+    pub async fn binance(backend: Backend, fake: &crate::fake_binance::FakeBinance) -> TestEnv {
+        use crate::fake_binance::FakeBinance;
+        TestEnv::new(backend)
+            .await
+            .with("KRAKEN_SANDBOX_MODE", "false")
+            .with("TRADEHOST_PLUGIN", "binance")
+            .with("BINANCE_API_KEY", FakeBinance::API_KEY)
+            .with("BINANCE_API_SECRET", FakeBinance::SECRET_KEY)
+            .with("BINANCE_API_URL", &fake.url)
+            .with("TRADEHOST_HTTP_TIMEOUT_SECS", "2")
+    }
+
     /// Sets a variable for both the library's settings and the binary.
     pub fn with(mut self, name: &str, value: &str) -> TestEnv {
         self.vars.push((name.to_owned(), value.to_owned()));
@@ -268,10 +282,7 @@ impl TestEnv {
 
 /// Both sides agree, with no duplicate and no lost order, and every
 /// recorded fill is the exchange's fill, number for number.
-pub async fn assert_exchange_and_database_agree(
-    env: &TestEnv,
-    fake: &crate::fake_kraken::FakeKraken,
-) {
+pub async fn assert_exchange_and_database_agree(env: &TestEnv, fake: &impl crate::venue::Ledger) {
     let pool = env.pool().await;
     type Row = (
         String,
@@ -281,19 +292,20 @@ pub async fn assert_exchange_and_database_agree(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
     );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT client_order_id, status, order_id, filled_size, average_price, cost, fee FROM orders",
+        "SELECT client_order_id, status, order_id, filled_size, average_price, cost, fee, fees FROM orders",
     )
     .fetch_all(&pool)
     .await
-    .unwrap();
-    let applied = fake.applied_orders();
+    .expect("the orders");
+    let executed = fake.executed();
     let text = |d: rust_decimal::Decimal| d.normalize().to_string();
-    for (client_order_id, status, order_id, size, price, cost, fee) in &rows {
-        let at_exchange: Vec<_> = applied
+    for (client_order_id, status, order_id, size, price, cost, fee, fees) in &rows {
+        let at_exchange: Vec<_> = executed
             .iter()
-            .filter(|o| o.cl_ord_id.as_deref() == Some(client_order_id.as_str()))
+            .filter(|o| o.client_order_id.as_deref() == Some(client_order_id.as_str()))
             .collect();
         assert!(
             at_exchange.len() <= 1,
@@ -305,11 +317,14 @@ pub async fn assert_exchange_and_database_agree(
                 let [fill] = at_exchange.as_slice() else {
                     panic!("{client_order_id} recorded as filled but not at the exchange");
                 };
-                assert_eq!(order_id.as_deref(), Some(fill.txid.as_str()));
-                assert_eq!(size.as_deref(), Some(text(fill.volume).as_str()), "size");
+                assert_eq!(order_id.as_deref(), Some(fill.order_id.as_str()));
+                assert_eq!(size.as_deref(), Some(text(fill.size).as_str()), "size");
                 assert_eq!(price.as_deref(), Some(text(fill.price).as_str()), "price");
                 assert_eq!(cost.as_deref(), Some(text(fill.cost).as_str()), "cost");
-                assert_eq!(fee.as_deref(), Some(text(fill.fee).as_str()), "fee");
+                assert_eq!(fee.as_deref(), Some(text(fill.fee_value).as_str()), "fee");
+                if let Some(expected) = &fill.fees {
+                    assert_eq!(&fee_map(fees.as_deref()), expected, "fees as charged");
+                }
             }
             "REJECTED" => assert!(
                 at_exchange.is_empty(),
@@ -318,15 +333,35 @@ pub async fn assert_exchange_and_database_agree(
             other => panic!("{client_order_id} is still {other} after reconciliation"),
         }
     }
-    for order in &applied {
+    for order in &executed {
         let recorded = rows.iter().any(|(id, status, ..)| {
-            Some(id.as_str()) == order.cl_ord_id.as_deref() && status == "FILLED"
+            Some(id.as_str()) == order.client_order_id.as_deref() && status == "FILLED"
         });
         assert!(
             recorded,
             "order {} executed at the exchange but is not recorded: lost",
-            order.txid
+            order.order_id
         );
     }
     pool.close().await;
+}
+
+/// An order's recorded fee list, per currency (zero amounts left out).
+pub fn fee_map(json: Option<&str>) -> std::collections::BTreeMap<String, rust_decimal::Decimal> {
+    let mut fees = std::collections::BTreeMap::new();
+    let list: Vec<serde_json::Value> = json
+        .map(|text| serde_json::from_str(text).expect("a fee list"))
+        .unwrap_or_default();
+    for fee in list {
+        let amount: rust_decimal::Decimal = fee["amount"]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .expect("a fee amount");
+        if !amount.is_zero() {
+            *fees
+                .entry(fee["currency"].as_str().expect("a fee currency").to_owned())
+                .or_default() += amount;
+        }
+    }
+    fees
 }

@@ -3,12 +3,16 @@
 
 mod common;
 
+use fake_exchange::binance as fake_binance;
 use fake_exchange::kraken as fake_kraken;
 
 mod bad_input;
+mod binance;
+mod binance_faults;
 mod chaos;
 mod cli;
 mod concurrency;
+mod faults;
 mod headless;
 mod kraken_live;
 mod lifecycle;
@@ -17,6 +21,7 @@ mod market;
 mod reliability;
 mod security;
 mod serve;
+mod venue;
 mod versions;
 
 /// Runs an async test body once per database backend.

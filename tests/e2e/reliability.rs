@@ -1,52 +1,26 @@
-//! Never a duplicate, never a lost order. Each fault is injected at the
-//! fake Kraken on a buy and on a sell; a second host process then
-//! reconciles, and both sides must agree: every order the exchange applied
-//! is a recorded fill, every recorded fill is one applied order, and no
-//! client order id was ever executed twice.
+//! Never a duplicate, never a lost order, on Kraken. Each fault is injected
+//! at the fake Kraken on a buy and on a sell; a second host process then
+//! reconciles, and both sides must agree (`faults` runs the cases and
+//! checks them, for Binance too): every order the exchange applied is a
+//! recorded fill, every recorded fill is one applied order, and no client
+//! order id was ever executed twice.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tradehost::ErrorKind;
-use tradehost::domain::trade::TradeStatus;
 
 use crate::common::{Backend, TestEnv, assert_exchange_and_database_agree, error_kind, last_json};
 use crate::fake_kraken::{FakeKraken, Fault};
+use crate::faults::{self, Case, FILLED_LATER, NEVER_PLACED, REFUSED, case};
 use crate::on_both_databases;
 
-/// Deadlines short enough that "not found after the deadline" comes soon,
-/// long enough that a delayed order is processed before it (the deadline
-/// goes out in whole seconds).
 async fn env(backend: Backend, fake: &FakeKraken) -> TestEnv {
-    TestEnv::kraken(backend, fake)
-        .await
-        .with("TRADEHOST_ORDER_DEADLINE_SECS", "4")
-        .with("TRADEHOST_RECONCILE_GRACE_SECS", "1")
-        .with("TRADEHOST_HTTP_TIMEOUT_SECS", "1")
+    faults::env(backend, fake).await
 }
 
-/// One fault on an order, and everything it must lead to.
-struct Case {
-    fault: Fault,
-    /// What the placing host reports.
-    kind: ErrorKind,
-    /// Whether the exchange executes the order.
-    applied: bool,
-    /// The order's audit trail once reconciled.
-    events: &'static [&'static str],
-}
-
-const FILLED_LATER: &[&str] = &["RESERVED", "UNKNOWN", "RECONCILED_FILLED"];
-const NEVER_PLACED: &[&str] = &["RESERVED", "UNKNOWN", "RECONCILED_NOT_PLACED"];
-const REFUSED: &[&str] = &["RESERVED", "REJECTED"];
-
-fn cases() -> Vec<Case> {
-    let case = |fault, kind, applied, events| Case {
-        fault,
-        kind,
-        applied,
-        events,
-    };
+/// Kraken's faults, and what each must lead to (the checks: `faults`).
+fn cases() -> Vec<Case<Fault>> {
     vec![
         case(
             Fault::LoseAnswerAfterApply,
@@ -100,160 +74,17 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Runs `tradehost reconcile` as another host until nothing is unknown.
-async fn reconcile_from_another_host(env: &TestEnv) {
-    let start = Instant::now();
-    loop {
-        let out = env.run(&["--json", "reconcile"]);
-        if out.status.success() {
-            return;
-        }
-        assert_eq!(
-            out.status.code(),
-            Some(19),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(25),
-            "still unknown: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        // As an operator would: a look now and then, not a storm that the
-        // exchange's call counter would stop.
-        tokio::time::sleep(Duration::from_millis(700)).await;
-    }
-}
-
-/// The events of one order, oldest first.
-async fn order_events(env: &TestEnv, client_order_id: &str) -> Vec<String> {
-    let pool = env.pool().await;
-    let events: Vec<String> =
-        sqlx::query_scalar("SELECT event FROM order_events WHERE client_order_id = $1 ORDER BY id")
-            .bind(client_order_id)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    events
-}
-
-/// The one AddOrder the fault applied to carried the host's deadline.
-fn assert_deadline_sent(fake: &FakeKraken, index: usize, sent: chrono::DateTime<chrono::Utc>) {
-    let order = &fake.received_on("/0/private/AddOrder")[index];
-    let deadline = order
-        .param("deadline")
-        .expect("AddOrder carries a deadline");
-    let deadline = chrono::DateTime::parse_from_rfc3339(deadline).unwrap();
-    let ahead = (deadline.with_timezone(&chrono::Utc) - sent).num_milliseconds();
-    assert!(
-        (2_500..=4_500).contains(&ahead),
-        "deadline {ahead} ms after sending"
-    );
-}
-
 on_both_databases!(
     buy_faults_never_duplicate_or_lose_an_order,
     sell_faults_never_duplicate_or_lose_an_order
 );
 
 async fn buy_faults_never_duplicate_or_lose_an_order(backend: Backend) {
-    for case in cases() {
-        let fault = &case.fault;
-        let fake = FakeKraken::start().await;
-        let env = env(backend, &fake).await;
-        let host = env.executor().await;
-        fake.inject(fault.clone());
-        let sent = chrono::Utc::now();
-        let err = host
-            .execute_buy("SOL/USD", "100", None, None)
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind, case.kind, "{fault:?}: {err}");
-        assert_eq!(fake.faults_fired(), 1, "{fault:?}: the fault fired");
-        if case.kind == ErrorKind::UnknownOutcome {
-            assert!(err.message.contains("do not resubmit"), "{err}");
-        }
-        reconcile_from_another_host(&env).await;
-        assert_eq!(
-            fake.add_order_attempts(),
-            1,
-            "{fault:?}: AddOrder was sent once"
-        );
-        assert_eq!(
-            fake.applied_orders().len(),
-            usize::from(case.applied),
-            "{fault:?}"
-        );
-        assert_deadline_sent(&fake, 0, sent);
-        assert_exchange_and_database_agree(&env, &fake).await;
-        let trade = &host.trades(1).await.unwrap()[0];
-        let expected = if case.applied {
-            TradeStatus::Open
-        } else {
-            TradeStatus::Rejected
-        };
-        assert_eq!(trade.status, expected, "{fault:?}");
-        if let Some(applied) = fake.applied_orders().first() {
-            assert_eq!(
-                trade.entry_price,
-                Some(applied.price),
-                "{fault:?}: the exchange's fill"
-            );
-            assert_eq!(trade.size, Some(applied.volume), "{fault:?}");
-            assert_eq!(trade.fees, applied.fee, "{fault:?}");
-        }
-        assert_eq!(
-            order_events(&env, &trade.client_order_id).await,
-            case.events,
-            "{fault:?}"
-        );
-    }
+    faults::buy_faults::<FakeKraken>(backend, cases()).await;
 }
 
 async fn sell_faults_never_duplicate_or_lose_an_order(backend: Backend) {
-    for case in cases() {
-        let fault = &case.fault;
-        let fake = FakeKraken::start().await;
-        let env = env(backend, &fake).await;
-        let host = env.executor().await;
-        let bought = host
-            .execute_buy("ETH/USD", "100", None, None)
-            .await
-            .unwrap();
-        fake.inject(fault.clone());
-        let sent = chrono::Utc::now();
-        let err = host.close("ETH/USD").await.unwrap_err();
-        assert_eq!(err.kind, case.kind, "{fault:?}: {err}");
-        assert_eq!(fake.faults_fired(), 1, "{fault:?}: the fault fired");
-        reconcile_from_another_host(&env).await;
-        assert_eq!(
-            fake.add_order_attempts(),
-            2,
-            "{fault:?}: the sell was sent once"
-        );
-        assert_eq!(
-            fake.applied_orders().len(),
-            1 + usize::from(case.applied),
-            "{fault:?}"
-        );
-        assert_deadline_sent(&fake, 1, sent);
-        assert_exchange_and_database_agree(&env, &fake).await;
-        let trade = host.database().trade(&bought.id).await.unwrap();
-        let sell_id = env.orders_of(&bought.id).await[1].2.clone();
-        assert_eq!(order_events(&env, &sell_id).await, case.events, "{fault:?}");
-        if case.applied {
-            let sell = &fake.applied_orders()[1];
-            assert_eq!(trade.status, TradeStatus::Closed, "{fault:?}");
-            assert_eq!(trade.exit_price, Some(sell.price), "{fault:?}");
-            assert_eq!(trade.exit_value, Some(sell.cost), "{fault:?}");
-        } else {
-            // The position is back, and can be closed normally.
-            assert_eq!(trade.status, TradeStatus::Open, "{fault:?}");
-            host.close("ETH/USD").await.unwrap();
-            assert_exchange_and_database_agree(&env, &fake).await;
-        }
-    }
+    faults::sell_faults::<FakeKraken>(backend, cases()).await;
 }
 
 on_both_databases!(a_host_killed_mid_order_recovers_it_on_restart);

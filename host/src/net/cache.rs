@@ -38,6 +38,9 @@ impl ResponseCache {
         if entries.len() >= ENTRIES {
             entries.clear();
         }
-        entries.insert(key(request), (Instant::now(), response.clone()));
+        // A served copy is not a new answer: it reports no weight used now.
+        let mut kept = response.clone();
+        kept.used_weight = None;
+        entries.insert(key(request), (Instant::now(), kept));
     }
 }

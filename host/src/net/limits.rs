@@ -173,28 +173,75 @@ impl PublicLimiter {
     }
 }
 
-/// A pause the exchange asked for (`Retry-After` on 429/418): until it
-/// passes, the host sends nothing to it and says so.
+/// Why the host is not sending to the exchange for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseReason {
+    /// The exchange said so (`Retry-After` on 429/418).
+    RetryAfter,
+    /// Its request-weight budget for the minute is nearly spent.
+    WeightBudget,
+}
+
+impl std::fmt::Display for PauseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PauseReason::RetryAfter => "the exchange asked the host to pause (Retry-After)",
+            PauseReason::WeightBudget => {
+                "the exchange's request weight for this minute is nearly spent"
+            }
+        })
+    }
+}
+
+/// A pause in sending to the exchange: until it passes, the host sends
+/// nothing to it and says so. A longer pause is never shortened.
 #[derive(Default)]
 pub struct Backoff {
-    until: std::sync::Mutex<Option<std::time::Instant>>,
+    until: std::sync::Mutex<Option<(std::time::Instant, PauseReason)>>,
+}
+
+/// Share of the weight budget at which the host stops sending: what is left
+/// covers requests already in flight (Binance's heaviest read weighs 20,
+/// 0.3 % of its 6000).
+const WEIGHT_PAUSE_PERCENT: u64 = 90;
+
+/// Whether `used` of a per-minute `budget` calls for a pause.
+pub fn weight_nearly_spent(used: u32, budget: u32) -> bool {
+    u64::from(used) * 100 >= u64::from(budget) * WEIGHT_PAUSE_PERCENT
+}
+
+/// Time left until the wall clock's minute turns (at least a millisecond):
+/// Binance counts request weight per calendar minute.
+pub fn until_the_minute_turns(now: std::time::SystemTime) -> Duration {
+    let since_epoch = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let into_minute = u64::try_from(since_epoch.as_millis() % 60_000).unwrap_or(0);
+    Duration::from_millis(60_000u64.saturating_sub(into_minute).max(1))
 }
 
 impl Backoff {
     pub fn pause_for(&self, seconds: u64) {
-        let until = std::time::Instant::now() + Duration::from_secs(seconds.min(3 * 24 * 3600));
+        self.pause(
+            Duration::from_secs(seconds.min(3 * 24 * 3600)),
+            PauseReason::RetryAfter,
+        );
+    }
+
+    pub fn pause(&self, length: Duration, reason: PauseReason) {
+        let until = std::time::Instant::now() + length;
         let mut current = self.until.lock().unwrap_or_else(|p| p.into_inner());
-        if current.is_none_or(|c| c < until) {
-            *current = Some(until);
+        if current.is_none_or(|(c, _)| c < until) {
+            *current = Some((until, reason));
         }
     }
 
-    /// Seconds left of the pause, if any.
-    pub fn remaining(&self) -> Option<u64> {
+    /// Seconds left of the pause (at least 1), and why, if paused.
+    pub fn remaining(&self) -> Option<(u64, PauseReason)> {
         let current = self.until.lock().unwrap_or_else(|p| p.into_inner());
-        current
-            .and_then(|until| until.checked_duration_since(std::time::Instant::now()))
-            .map(|left| left.as_secs().max(1))
+        let (until, reason) = (*current)?;
+        let left = until.checked_duration_since(std::time::Instant::now())?;
+        Some((left.as_secs().max(1), reason))
     }
 }
 
@@ -248,7 +295,47 @@ mod tests {
         let backoff = Backoff::default();
         assert_eq!(backoff.remaining(), None);
         backoff.pause_for(30);
-        assert!(backoff.remaining().is_some_and(|s| s <= 30));
+        assert!(
+            backoff
+                .remaining()
+                .is_some_and(|(s, why)| s <= 30 && why == PauseReason::RetryAfter)
+        );
+        // A shorter pause does not cut a longer one short.
+        backoff.pause(Duration::from_secs(2), PauseReason::WeightBudget);
+        assert!(
+            backoff
+                .remaining()
+                .is_some_and(|(s, why)| s > 2 && why == PauseReason::RetryAfter)
+        );
+        let short = Backoff::default();
+        short.pause(Duration::from_millis(20), PauseReason::WeightBudget);
+        assert!(short.remaining().is_some());
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(short.remaining(), None, "over once it passed");
+    }
+
+    #[test]
+    fn the_weight_pause_starts_at_ninety_percent_and_ends_with_the_minute() {
+        assert!(!weight_nearly_spent(5399, 6000));
+        assert!(weight_nearly_spent(5400, 6000));
+        assert!(weight_nearly_spent(7000, 6000));
+        assert!(weight_nearly_spent(u32::MAX, u32::MAX), "no overflow");
+        let at = |ms: u64| std::time::UNIX_EPOCH + Duration::from_millis(ms);
+        // 12:00:45.250 → 14.75 s to 12:01:00.
+        let noon: u64 = 30_000_000 * 60_000;
+        assert_eq!(
+            until_the_minute_turns(at(noon + 45_250)),
+            Duration::from_millis(14_750)
+        );
+        assert_eq!(
+            until_the_minute_turns(at(noon)),
+            Duration::from_secs(60),
+            "on the turn: the whole next minute"
+        );
+        assert_eq!(
+            until_the_minute_turns(at(noon + 59_999)),
+            Duration::from_millis(1)
+        );
     }
 
     #[test]

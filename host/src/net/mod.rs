@@ -26,7 +26,7 @@ use crate::profile::{
     Endpoint, MarketRef, Observations, OrderAnswer, OrderPermit, OrderSize, Profile, Purpose,
     Quote, check_order,
 };
-pub use limits::{PublicRate, RestCounter, Tier, kraken_cost};
+pub use limits::{PauseReason, PublicRate, RestCounter, Tier, kraken_cost};
 pub use policy::MAX_REQUEST_BYTES;
 pub use request::{HttpError, Method, Request, Response};
 pub use signer::{NonceSource, NonceStore, Signer};
@@ -113,7 +113,7 @@ impl Outbound {
                 // An order request refused by policy spends the permit: the
                 // call may not try another, and the rule is what it failed.
                 if let Some(permit) = permit.filter(|p| p.unused())
-                    && binding.profile.is_order_path(&request.path)
+                    && binding.profile.is_order_path(request.method, &request.path)
                 {
                     permit.refuse(format!("order refused by the host: {why}"));
                 }
@@ -223,7 +223,7 @@ impl Outbound {
         if let Some(market) = self.observations().market_named(name) {
             return Ok(market.clone());
         }
-        let request = binding.profile.markets_request();
+        let request = binding.profile.markets_request(name);
         self.host_fetch(binding, &request)
             .await
             .map_err(|e| format!("the host could not read the exchange's markets: {e}"))?;
@@ -271,9 +271,9 @@ impl Outbound {
     ) -> Result<Response, HttpError> {
         let span = tracing::info_span!("http.send", path = %request.path, signed = request.signed, status = tracing::field::Empty);
         async move {
-            if let Some(left) = self.backoff.remaining() {
+            if let Some((left, why)) = self.backoff.remaining() {
                 return Err(HttpError::NotSent(format!(
-                    "the exchange asked the host to pause for {left} more seconds (Retry-After)"
+                    "{why}: the host sends nothing to it for {left} more seconds"
                 )));
             }
             let result = if request.signed {
@@ -287,6 +287,7 @@ impl Outbound {
                     if matches!(response.status, 418 | 429) {
                         self.backoff.pause_for(response.retry_after.unwrap_or(60));
                     }
+                    self.mind_the_weight(binding, response);
                 }
                 Err(err) => tracing::warn!(error = %err, "request failed"),
             }
@@ -294,6 +295,33 @@ impl Outbound {
         }
         .instrument(span)
         .await
+    }
+
+    /// Pauses sending until the minute turns once the exchange reports 90 %
+    /// of its per-minute request weight used, so the host never trips the
+    /// limit (a 429, then an IP ban). The budget is what the exchange's
+    /// reference data says, else the profile's default.
+    fn mind_the_weight(&self, binding: &Binding, response: &Response) {
+        let Some(used) = response.used_weight else {
+            return;
+        };
+        let Some(budget) = self
+            .observations()
+            .weight_per_minute()
+            .or(binding.profile.weight_per_minute())
+        else {
+            return;
+        };
+        if limits::weight_nearly_spent(used, budget) {
+            let pause = limits::until_the_minute_turns(std::time::SystemTime::now());
+            tracing::warn!(
+                used,
+                budget,
+                pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+                "request weight nearly spent; pausing until the minute turns"
+            );
+            self.backoff.pause(pause, PauseReason::WeightBudget);
+        }
     }
 
     async fn send_public(
@@ -346,7 +374,11 @@ impl Outbound {
                 "no exchange credentials are configured".to_owned(),
             ));
         };
-        if let Some(counter) = &self.private {
+        if let Some(counter) = self
+            .private
+            .as_ref()
+            .filter(|_| binding.profile.call_counter())
+        {
             counter
                 .acquire(binding.profile.private_cost(&request.path))
                 .await;
@@ -359,3 +391,5 @@ impl Outbound {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_binance;

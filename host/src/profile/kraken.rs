@@ -387,7 +387,8 @@ impl Profile for Kraken {
         }
     }
 
-    fn markets_request(&self) -> Request {
+    fn markets_request(&self, _name: &str) -> Request {
+        // Every pair in one answer, cached for an hour: Kraken's list is small.
         let mut request = get(ASSET_PAIRS, Vec::new());
         request.cache_for = HOUR;
         request
@@ -404,6 +405,10 @@ impl Profile for Kraken {
     fn parse_time(&self, body: &str) -> Option<DateTime<Utc>> {
         let envelope = serde_json::from_str::<Value>(body).ok()?;
         DateTime::from_timestamp(envelope["result"]["unixtime"].as_i64()?, 0)
+    }
+
+    fn call_counter(&self) -> bool {
+        self.trading
     }
 
     fn private_cost(&self, path: &str) -> u32 {
@@ -537,7 +542,7 @@ mod tests {
             .unwrap();
         kraken.observe(
             pairs,
-            &kraken.markets_request(),
+            &kraken.markets_request("XBTUSD"),
             r#"{"error":[],"result":{"XXBTZUSD":{"altname":"XBTUSD","wsname":"XBT/USD"},"SOLUSD":{"altname":"SOLUSD","wsname":"SOL/USD"}}}"#,
             &mut seen,
         );

@@ -5,6 +5,7 @@
 //! request and its answer. Drivers translate; profiles let the host check
 //! the translation before anything leaves.
 
+mod binance;
 mod check;
 mod kraken;
 mod observe;
@@ -19,6 +20,7 @@ use rust_decimal::Decimal;
 use crate::exchange::{DriverError, Side, SigningScheme};
 use crate::net::{Method, Request};
 
+pub use binance::Binance;
 pub use check::check_order;
 pub use kraken::Kraken;
 pub use observe::{MarketRef, Observations, Quote};
@@ -111,16 +113,28 @@ pub trait Profile: Send + Sync {
     fn decode_order_answer(&self, status: u16, body: &str) -> OrderAnswer;
     /// Learns markets and prices from a public answer the host fetched.
     fn observe(&self, endpoint: &Endpoint, request: &Request, body: &str, into: &mut Observations);
-    /// The request with which the host reads the exchange's markets itself.
-    fn markets_request(&self) -> Request;
+    /// The request with which the host reads the exchange's markets itself,
+    /// to learn what the exchange name `name` stands for (the profile may
+    /// ask for that one market only).
+    fn markets_request(&self, name: &str) -> Request;
     /// The request with which the host reads a market's price itself.
     fn price_request(&self, pair_id: &str) -> Request;
     /// The request for the exchange's clock, and how to read its answer.
     fn time_request(&self) -> Request;
     fn parse_time(&self, body: &str) -> Option<DateTime<Utc>>;
+    /// Whether the exchange limits private calls with a per-key counter
+    /// the host keeps (Kraken's REST counter, `net::RestCounter`).
+    fn call_counter(&self) -> bool;
     /// Rate-limit cost of a private request on the host's counter.
     fn private_cost(&self, _path: &str) -> u32 {
         1
+    }
+    /// The request weight the exchange allows per minute, for exchanges
+    /// that report the weight used in each answer (Binance's
+    /// `X-MBX-USED-WEIGHT-1M`); the exchange's own figure, once read from
+    /// its reference data, wins.
+    fn weight_per_minute(&self) -> Option<u32> {
+        None
     }
     /// Whether orders carry the host's deadline in the request itself.
     fn order_carries_deadline(&self) -> bool;
@@ -133,11 +147,12 @@ impl dyn Profile + '_ {
             .find(|e| e.method == method && e.path == path)
     }
 
-    /// Whether `path` is this profile's order-placing endpoint.
-    pub fn is_order_path(&self, path: &str) -> bool {
+    /// Whether `method` `path` is this profile's order-placing endpoint
+    /// (Binance reads orders with GET on the path it places them with POST).
+    pub fn is_order_path(&self, method: Method, path: &str) -> bool {
         self.endpoints()
             .iter()
-            .any(|e| e.purpose == Purpose::PlaceOrder && e.path == path)
+            .any(|e| e.purpose == Purpose::PlaceOrder && e.method == method && e.path == path)
     }
 
     /// Whether a driver using this profile can place orders the host can
@@ -155,7 +170,7 @@ pub fn for_scheme(scheme: SigningScheme) -> Result<Arc<dyn Profile>, String> {
         SigningScheme::KrakenHmacSha512 => Ok(Arc::new(Kraken::trading())),
         // A simulator reads public prices only (Kraken's, for the sandbox).
         SigningScheme::None => Ok(Arc::new(Kraken::public_only())),
-        SigningScheme::BinanceHmacSha256 => Err("this host has no Binance profile".to_owned()),
+        SigningScheme::BinanceHmacSha256 => Ok(Arc::new(Binance)),
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Observations {
     markets: HashMap<String, MarketRef>,
     /// Market id → latest price.
     prices: HashMap<String, Quote>,
+    /// The request weight the exchange allows per minute, as it says.
+    weight_per_minute: Option<u32>,
 }
 
 impl Observations {
@@ -61,6 +63,15 @@ impl Observations {
                 at: Instant::now(),
             },
         );
+    }
+
+    pub fn set_weight_per_minute(&mut self, limit: u32) {
+        self.weight_per_minute = Some(limit);
+    }
+
+    /// The request weight per minute the exchange's reference data states.
+    pub fn weight_per_minute(&self) -> Option<u32> {
+        self.weight_per_minute
     }
 
     /// The market an exchange name (id or altname) stands for.

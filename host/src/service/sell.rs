@@ -136,12 +136,25 @@ impl<D: ExchangeDriver> Executor<D> {
         };
         tracing::Span::current().record("trade_id", trade.id.as_str());
         let open_size = trade.size.unwrap_or_default();
-        let amount = request.amount.unwrap_or(open_size);
         let rules = match self.tradable_rules(symbol).await {
             Ok(rules) => rules,
             Err(error) => return Err(self.deny(Side::Sell, symbol, Some(&trade.id), error).await),
         };
-        if let Err(error) = check_sell(amount, open_size, symbol, &rules) {
+        // Closing sells all the market's size decimals can express: a fee
+        // charged in the base (Binance's buy commission) can leave a size
+        // finer than that, and the rest, which no order can sell, closes
+        // the trade as dust.
+        let (amount, sellable) = match request.amount {
+            Some(amount) => (amount, open_size),
+            None => {
+                let all = open_size.round_dp_with_strategy(
+                    rules.size_decimals,
+                    rust_decimal::RoundingStrategy::ToZero,
+                );
+                (all, all)
+            }
+        };
+        if let Err(error) = check_sell(amount, sellable, symbol, &rules) {
             return Err(self.deny(Side::Sell, symbol, Some(&trade.id), error).await);
         }
 

@@ -1,0 +1,162 @@
+//! Every request the driver makes. The host chooses the base URL and, for
+//! signed requests, adds `timestamp`, `recvWindow`, `signature` and the
+//! X-MBX-APIKEY header (it refuses a request that carries any of them), so
+//! no builder here ever sets one. Parameter names are exactly those of the
+//! host's Binance allow-list.
+
+use crate::tradehost::exchange::types::Side;
+
+pub const PING: &str = "/api/v3/ping";
+pub const EXCHANGE_INFO: &str = "/api/v3/exchangeInfo";
+pub const BOOK_TICKER: &str = "/api/v3/ticker/bookTicker";
+pub const ACCOUNT: &str = "/api/v3/account";
+/// POST places an order; GET queries one.
+pub const ORDER: &str = "/api/v3/order";
+pub const MY_TRADES: &str = "/api/v3/myTrades";
+
+/// Declared in `info()`: the host refuses any other path.
+pub const PATHS: [&str; 6] = [PING, EXCHANGE_INFO, BOOK_TICKER, ACCOUNT, ORDER, MY_TRADES];
+
+/// Symbol reference data changes rarely; the host caches it per process.
+/// (Each call runs in a fresh instance, so the driver cannot cache it.)
+pub const EXCHANGE_INFO_CACHE_SECONDS: u32 = 3600;
+
+/// Trades `GET /api/v3/myTrades` returns by default (`limit` is not on
+/// the host's allow-list, so this is also the most one call can list).
+pub const MY_TRADES_PAGE: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// A request as handed to the host's `http.send`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Req {
+    pub method: Method,
+    pub path: &'static str,
+    pub query: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    /// USER_DATA / TRADE endpoint: the host signs it.
+    pub signed: bool,
+    pub cache_seconds: u32,
+}
+
+fn public_get(path: &'static str, query: Vec<(String, String)>, cache_seconds: u32) -> Req {
+    Req {
+        method: Method::Get,
+        path,
+        query,
+        form: Vec::new(),
+        signed: false,
+        cache_seconds,
+    }
+}
+
+fn signed_get(path: &'static str, query: Vec<(String, String)>) -> Req {
+    Req {
+        method: Method::Get,
+        path,
+        query,
+        form: Vec::new(),
+        signed: true,
+        cache_seconds: 0,
+    }
+}
+
+fn param(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+pub fn ping() -> Req {
+    public_get(PING, Vec::new(), 0)
+}
+
+/// Every symbol, unfiltered: one cached answer serves every symbol.
+pub fn exchange_info() -> Req {
+    public_get(EXCHANGE_INFO, Vec::new(), EXCHANGE_INFO_CACHE_SECONDS)
+}
+
+/// Best bid and ask of one symbol, always fresh.
+pub fn book_ticker(symbol_id: &str) -> Req {
+    public_get(BOOK_TICKER, vec![param("symbol", symbol_id)], 0)
+}
+
+/// Best bids and asks of several symbols in one request: `symbols` is a
+/// compact JSON array text, `["BTCUSDT","ETHUSDT"]`.
+pub fn book_tickers(symbol_ids: &[&str]) -> Req {
+    // Serialising a list of strings cannot fail; the fallback is unused.
+    let list = serde_json::to_string(symbol_ids).unwrap_or_default();
+    public_get(BOOK_TICKER, vec![param("symbols", &list)], 0)
+}
+
+/// Balances, without the (many) zero ones.
+pub fn account() -> Req {
+    signed_get(ACCOUNT, vec![param("omitZeroBalances", "true")])
+}
+
+/// How much a market order trades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size<'a> {
+    /// `quoteOrderQty`: quote units to spend (a buy).
+    Quote(&'a str),
+    /// `quantity`: base units to sell (a sell).
+    Base(&'a str),
+}
+
+/// The one order request: a MARKET order with the host's client order id,
+/// answered with its fills (`newOrderRespType=FULL`). Nothing else is
+/// sent: the host signs only exactly this.
+pub fn new_order(symbol_id: &str, side: Side, size: Size, client_order_id: &str) -> Req {
+    let side = match side {
+        Side::Buy => "BUY",
+        Side::Sell => "SELL",
+    };
+    let size = match size {
+        Size::Quote(q) => param("quoteOrderQty", q),
+        Size::Base(b) => param("quantity", b),
+    };
+    Req {
+        method: Method::Post,
+        path: ORDER,
+        query: Vec::new(),
+        form: vec![
+            param("symbol", symbol_id),
+            param("side", side),
+            param("type", "MARKET"),
+            size,
+            param("newClientOrderId", client_order_id),
+            param("newOrderRespType", "FULL"),
+        ],
+        signed: true,
+        cache_seconds: 0,
+    }
+}
+
+/// One order by the exchange's id.
+pub fn query_order(symbol_id: &str, order_id: &str) -> Req {
+    signed_get(
+        ORDER,
+        vec![param("symbol", symbol_id), param("orderId", order_id)],
+    )
+}
+
+/// One order by the client order id it was placed with.
+pub fn find_order(symbol_id: &str, client_order_id: &str) -> Req {
+    signed_get(
+        ORDER,
+        vec![
+            param("symbol", symbol_id),
+            param("origClientOrderId", client_order_id),
+        ],
+    )
+}
+
+/// The trades (with their commissions) of one order.
+pub fn my_trades(symbol_id: &str, order_id: &str) -> Req {
+    signed_get(
+        MY_TRADES,
+        vec![param("symbol", symbol_id), param("orderId", order_id)],
+    )
+}
