@@ -10,8 +10,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 # Only the sandbox: whatever the caller's environment says.
-unset TRADEHOST_PLUGIN DATABASE_URL KRAKEN_API_KEY KRAKEN_PRIVATE_KEY KRAKEN_API_URL
-export KRAKEN_SANDBOX_MODE=true
+unset TRADEHOST_PLUGIN DATABASE_URL KRAKEN_SANDBOX_MODE KRAKEN_API_KEY KRAKEN_PRIVATE_KEY KRAKEN_API_URL BINANCE_API_KEY BINANCE_API_SECRET BINANCE_API_URL
+export TRADEHOST_SANDBOX_MODE=true
 
 step() { printf '\n$ tradehost %s\n' "$*"; "$bin" "$@"; }
 step check

@@ -14,14 +14,17 @@ use secrecy::SecretString;
 
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::error::{Error, Result};
-use crate::net::{NetSettings, PublicRate, Tier};
+use crate::net::{NetSettings, PublicRate};
 use crate::plugins::{self, PluginChoice};
+use crate::profile;
 use crate::runtime::LoadOptions;
 use crate::serve::ServeSettings;
 use crate::service::Policy;
 
 pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
-pub const SANDBOX_VAR: &str = "KRAKEN_SANDBOX_MODE";
+pub const SANDBOX_VAR: &str = "TRADEHOST_SANDBOX_MODE";
+/// The original name of the sandbox switch, still read (the two must agree).
+pub const LEGACY_SANDBOX_VAR: &str = "KRAKEN_SANDBOX_MODE";
 pub const DATABASE_VAR: &str = "DATABASE_URL";
 pub const API_URL_VAR: &str = "KRAKEN_API_URL";
 pub const BINANCE_API_URL_VAR: &str = "BINANCE_API_URL";
@@ -241,8 +244,28 @@ impl Settings {
 }
 
 /// Sandbox or live, and which driver.
+/// Sandbox (simulated, the default) or live: `TRADEHOST_SANDBOX_MODE`, or
+/// its original name `KRAKEN_SANDBOX_MODE`.
+fn sandbox_mode(vars: &Vars) -> Result<bool> {
+    let current = vars
+        .get(SANDBOX_VAR)
+        .map(|_| vars.flag(SANDBOX_VAR, true))
+        .transpose()?;
+    let legacy = vars
+        .get(LEGACY_SANDBOX_VAR)
+        .map(|_| vars.flag(LEGACY_SANDBOX_VAR, true))
+        .transpose()?;
+    match (current, legacy) {
+        (Some(a), Some(b)) if a != b => Err(Error::config(format!(
+            "{SANDBOX_VAR}={a} and {LEGACY_SANDBOX_VAR}={b} disagree; set one of them"
+        ))),
+        (Some(mode), _) | (None, Some(mode)) => Ok(mode),
+        (None, None) => Ok(true),
+    }
+}
+
 fn mode(vars: &Vars) -> Result<(PluginChoice, bool)> {
-    let sandbox_mode = vars.flag(SANDBOX_VAR, true)?;
+    let sandbox_mode = sandbox_mode(vars)?;
     let plugin = match vars.get(PLUGIN_VAR) {
         Some(value) => plugins::parse_choice(&value)
             .map_err(|why| Error::config(format!("{PLUGIN_VAR}={value:?} is {why}")))?,
@@ -318,10 +341,9 @@ fn driver_config(vars: &Vars) -> BTreeMap<String, String> {
 fn net(vars: &Vars) -> Result<NetSettings> {
     let limits = vars.flag(RATE_LIMITS_VAR, true)?;
     let tier = match vars.get(RATE_TIER_VAR) {
-        None => Tier::STARTER,
-        Some(v) => {
-            Tier::parse(&v).map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?
-        }
+        None => profile::kraken::STARTER,
+        Some(v) => profile::kraken::parse_tier(&v)
+            .map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?,
     };
     let public = match vars.get(PUBLIC_RATE_VAR) {
         None => PublicRate::DEFAULT,
@@ -464,6 +486,23 @@ mod tests {
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert!(s.credentials.is_empty());
         assert!(s.net.private_tier.is_some() && s.net.public_rate.is_some());
+    }
+
+    #[test]
+    fn the_sandbox_switch_keeps_its_original_name() {
+        assert!(
+            !settings(&[(LEGACY_SANDBOX_VAR, "false")])
+                .unwrap()
+                .sandbox_mode
+        );
+        assert!(!settings(&[(SANDBOX_VAR, "false")]).unwrap().sandbox_mode);
+        assert!(
+            !settings(&[(SANDBOX_VAR, "false"), (LEGACY_SANDBOX_VAR, "no")])
+                .unwrap()
+                .sandbox_mode
+        );
+        let err = settings(&[(SANDBOX_VAR, "false"), (LEGACY_SANDBOX_VAR, "true")]).unwrap_err();
+        assert!(err.message.contains("disagree"), "{err}");
     }
 
     #[test]

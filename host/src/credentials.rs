@@ -10,16 +10,6 @@ use secrecy::{ExposeSecret, SecretBox, SecretString};
 use crate::error::{Error, Result};
 use crate::profile::CredentialVars;
 
-/// Kraken's variables (kept as constants for messages and tests).
-pub const API_KEY_VAR: &str = "KRAKEN_API_KEY";
-pub const PRIVATE_KEY_VAR: &str = "KRAKEN_PRIVATE_KEY";
-
-const KRAKEN: CredentialVars = CredentialVars {
-    api_key: API_KEY_VAR,
-    secret: PRIVATE_KEY_VAR,
-    secret_is_base64: true,
-};
-
 /// An API key pair. The secret is kept decoded, ready for HMAC.
 pub struct Credentials {
     api_key: SecretString,
@@ -33,14 +23,6 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Kraken credentials from the two variables' values.
-    pub fn from_values(
-        api_key: Option<String>,
-        private_key: Option<String>,
-    ) -> Result<Credentials> {
-        Credentials::for_profile(KRAKEN, api_key, private_key)
-    }
-
     /// Credentials as a profile names them. Errors name the variable to fix
     /// and never echo any part of its value.
     pub fn for_profile(
@@ -101,10 +83,15 @@ fn required(vars: CredentialVars, var: &str, value: Option<String>) -> Result<Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::kraken::CREDENTIALS as KRAKEN;
+
+    fn kraken(api_key: Option<String>, secret: Option<String>) -> Result<Credentials> {
+        Credentials::for_profile(KRAKEN, api_key, secret)
+    }
 
     #[test]
     fn debug_never_shows_key_material() {
-        let creds = Credentials::from_values(
+        let creds = kraken(
             Some("my-public-key".into()),
             Some(STANDARD.encode(b"top-secret")),
         )
@@ -118,17 +105,16 @@ mod tests {
 
     #[test]
     fn errors_name_the_variable_not_the_value() {
-        let err = Credentials::from_values(Some("k".into()), None).unwrap_err();
-        assert!(err.message.contains(PRIVATE_KEY_VAR));
-        let err = Credentials::from_values(Some("k".into()), Some("not base64 s3cr3t!".into()))
-            .unwrap_err();
+        let err = kraken(Some("k".into()), None).unwrap_err();
+        assert!(err.message.contains(KRAKEN.secret));
+        let err = kraken(Some("k".into()), Some("not base64 s3cr3t!".into())).unwrap_err();
         assert!(
-            err.message.contains(PRIVATE_KEY_VAR) && !err.message.contains("s3cr3t"),
+            err.message.contains(KRAKEN.secret) && !err.message.contains("s3cr3t"),
             "{}",
             err.message
         );
-        let err = Credentials::from_values(Some("  ".into()), Some("eA==".into())).unwrap_err();
-        assert!(err.message.contains(API_KEY_VAR));
+        let err = kraken(Some("  ".into()), Some("eA==".into())).unwrap_err();
+        assert!(err.message.contains(KRAKEN.api_key));
     }
 
     #[test]

@@ -217,6 +217,7 @@ async fn a_component_path_works_like_the_embedded_name() {
 async fn live_mode_without_credentials_names_the_missing_variable() {
     let env = TestEnv::new(Backend::Sqlite)
         .await
+        // The switch's original name still works.
         .with("KRAKEN_SANDBOX_MODE", "false");
     let out = env.run(&["--json", "check"]);
     assert_eq!(error_kind(&out), "config");

@@ -70,7 +70,7 @@ impl TestEnv {
     pub async fn kraken(backend: Backend, fake: &crate::fake_kraken::FakeKraken) -> TestEnv {
         TestEnv::new(backend)
             .await
-            .with("KRAKEN_SANDBOX_MODE", "false")
+            .with("TRADEHOST_SANDBOX_MODE", "false")
             .with("TRADEHOST_PLUGIN", "kraken")
             .with("KRAKEN_API_KEY", crate::fake_kraken::FakeKraken::API_KEY)
             .with(
@@ -87,7 +87,7 @@ impl TestEnv {
         use crate::fake_binance::FakeBinance;
         TestEnv::new(backend)
             .await
-            .with("KRAKEN_SANDBOX_MODE", "false")
+            .with("TRADEHOST_SANDBOX_MODE", "false")
             .with("TRADEHOST_PLUGIN", "binance")
             .with("BINANCE_API_KEY", FakeBinance::API_KEY)
             .with("BINANCE_API_SECRET", FakeBinance::SECRET_KEY)

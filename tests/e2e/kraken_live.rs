@@ -426,7 +426,8 @@ async fn nonces_survive_a_restart_with_a_clock_behind(backend: Backend) {
     let fake = FakeKraken::start().await;
     let env = TestEnv::kraken(backend, &fake).await;
     env.run(&["positions"]); // creates the schema
-    let key_id = tradehost::credentials::Credentials::from_values(
+    let key_id = tradehost::credentials::Credentials::for_profile(
+        tradehost::profile::kraken::CREDENTIALS,
         Some(FakeKraken::API_KEY.to_owned()),
         Some(FakeKraken::PRIVATE_KEY.to_owned()),
     )

@@ -213,21 +213,21 @@ async fn two_sells_of_one_position_never_sell_more_than_it_holds() {
         .await
         .unwrap();
     let held = bought.size.unwrap();
+    // Both sellers loaded up front: the race below is only theirs.
+    let closer = env.executor().await;
+    let seller = env.executor().await;
     // The close reads the size, then waits on the exchange's status...
     fake.inject_on(
         "/0/public/SystemStatus",
-        Fault::Delay(Duration::from_millis(800)),
+        Fault::Delay(Duration::from_millis(2000)),
     );
-    let closer = env.executor().await;
     let close = tokio::spawn(async move { closer.close("SOL/USD").await });
     assert!(
         fake.wait_until(Duration::from_secs(5), |f| f.faults_fired() == 1)
             .await
     );
     // ...while a partial sell goes through.
-    let partial = env
-        .executor()
-        .await
+    let partial = seller
         .execute_sell("SOL/USD", Some("0.8"), None)
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::output::Format;
 use crate::app::{self, Keys};
-use crate::config::{PLUGIN_VAR, SANDBOX_VAR, Settings};
+use crate::config::{LEGACY_SANDBOX_VAR, PLUGIN_VAR, SANDBOX_VAR, Settings};
 use crate::conformance::{self, Scope};
 use crate::db::Database;
 use crate::domain::Symbol;
@@ -59,6 +59,7 @@ async fn load(driver: &str, keys: Keys) -> Result<(WasmDriver, Scratch)> {
     let live = crate::plugins::parse_choice(driver)
         .map(|c| !matches!(c, crate::plugins::PluginChoice::Embedded(n) if !crate::plugins::is_live(n)))
         .unwrap_or(true);
+    vars.retain(|(name, _)| name != SANDBOX_VAR && name != LEGACY_SANDBOX_VAR);
     vars.push((SANDBOX_VAR.to_owned(), (!live).to_string()));
     let mut settings = Settings::from_vars(vars)?;
     if keys == Keys::Withhold {

@@ -1,8 +1,9 @@
 //! Rate limits kept on the host side so a key (or the host's IP) never
-//! trips the exchange's: Kraken's REST call counter — a counter that rises
-//! per private call and decays continuously is a leaky bucket, which is
-//! what GCRA (governor) models —, a public-request budget, and the pause an
-//! exchange asks for with `Retry-After`.
+//! trips the exchange's: a per-key call counter (a counter that rises per
+//! private call and decays continuously is a leaky bucket, which is what
+//! GCRA (governor) models; the profile says what each call costs), a
+//! public-request budget, a weight budget read from the answers, and the
+//! pause an exchange asks for with `Retry-After`.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -11,63 +12,12 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use crate::error::{Error, Result};
 
-/// Counter size and decay per second of one Kraken verification tier.
+/// A per-key call counter that rises per private call and decays
+/// continuously (Kraken's REST counter): its size and decay per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tier {
+pub struct CounterLimits {
     pub max: u32,
     pub decay_per_second: f64,
-}
-
-impl Tier {
-    pub const STARTER: Tier = Tier {
-        max: 15,
-        decay_per_second: 0.33,
-    };
-    pub const INTERMEDIATE: Tier = Tier {
-        max: 20,
-        decay_per_second: 0.5,
-    };
-    pub const PRO: Tier = Tier {
-        max: 20,
-        decay_per_second: 1.0,
-    };
-
-    /// `starter`, `intermediate`, `pro`, or a custom `MAX/DECAY` (e.g. `10/0.5`).
-    pub fn parse(text: &str) -> Result<Tier> {
-        let bad = || {
-            Error::config(format!(
-                "rate-limit tier {text:?} is not starter, intermediate, pro or MAX/DECAY (e.g. 15/0.33)"
-            ))
-        };
-        match text.trim().to_ascii_lowercase().as_str() {
-            "starter" => Ok(Tier::STARTER),
-            "intermediate" => Ok(Tier::INTERMEDIATE),
-            "pro" => Ok(Tier::PRO),
-            custom => {
-                let (max, decay) = custom.split_once('/').ok_or_else(bad)?;
-                let max: u32 = max.parse().map_err(|_| bad())?;
-                let decay: f64 = decay.parse().map_err(|_| bad())?;
-                if max == 0 || max > 1000 || !(0.01..=1000.0).contains(&decay) {
-                    return Err(bad());
-                }
-                Ok(Tier {
-                    max,
-                    decay_per_second: decay,
-                })
-            }
-        }
-    }
-}
-
-/// What one private call adds to Kraken's counter.
-pub fn kraken_cost(path: &str) -> u32 {
-    match path.rsplit('/').next().unwrap_or_default() {
-        // Trading calls have the matching engine's own limiter instead.
-        "AddOrder" | "AddOrderBatch" | "CancelOrder" | "CancelOrderBatch" | "EditOrder"
-        | "AmendOrder" => 0,
-        "Ledgers" | "QueryLedgers" | "TradesHistory" | "QueryTrades" => 2,
-        _ => 1,
-    }
 }
 
 /// A leaky bucket of `burst` calls refilled at `per_second`.
@@ -92,28 +42,20 @@ async fn take(limiter: &DefaultDirectRateLimiter, burst: u32, cost: u32) {
     }
 }
 
-/// The exchange's private call counter (Kraken's REST counter), per key.
+/// The host's mirror of an exchange's per-key call counter.
 pub struct RestCounter {
     limiter: DefaultDirectRateLimiter,
     burst: u32,
 }
 
 impl RestCounter {
-    pub fn new(tier: Tier) -> RestCounter {
+    pub fn new(limits: CounterLimits) -> RestCounter {
         // One count of headroom: the exchange measures decay from when each
         // request arrives, and arrival times jitter.
-        let burst = tier.max.saturating_sub(1).max(1);
+        let burst = limits.max.saturating_sub(1).max(1);
         RestCounter {
-            limiter: bucket(burst, tier.decay_per_second),
+            limiter: bucket(burst, limits.decay_per_second),
             burst,
-        }
-    }
-
-    /// Takes room for a call costing `cost` if there is some now.
-    pub fn try_acquire(&self, cost: u32) -> bool {
-        match NonZeroU32::new(cost.min(self.burst)) {
-            Some(cost) => matches!(self.limiter.check_n(cost), Ok(Ok(()))),
-            None => true,
         }
     }
 
@@ -129,8 +71,9 @@ pub struct PublicLimiter {
     burst: u32,
 }
 
-/// `burst` requests at once, then `per_second`: Kraken asks for about one
-/// public call a second; a short burst lets one order's reads go at once.
+/// `burst` requests at once, then `per_second`. The default suits the
+/// strictest exchange (Kraken asks for about one public call a second); a
+/// short burst lets one order's reads go at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PublicRate {
     pub burst: u32,
@@ -250,44 +193,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn costs_follow_krakens_table() {
-        assert_eq!(kraken_cost("/0/private/AddOrder"), 0);
-        assert_eq!(kraken_cost("/0/private/Ledgers"), 2);
-        assert_eq!(kraken_cost("/0/private/BalanceEx"), 1);
-    }
-
-    #[test]
-    fn tiers_parse() {
-        assert_eq!(Tier::parse("Starter").unwrap(), Tier::STARTER);
-        assert_eq!(
-            Tier::parse("3/20").unwrap(),
-            Tier {
-                max: 3,
-                decay_per_second: 20.0
-            }
-        );
-        for bad in ["", "gold", "0/1", "3/0", "x/1", "3"] {
-            assert!(Tier::parse(bad).is_err(), "{bad}");
-        }
+    fn public_rates_parse() {
         assert_eq!(PublicRate::parse("10/1").unwrap(), PublicRate::DEFAULT);
         for bad in ["", "0/1", "5/0", "5", "x/y"] {
             assert!(PublicRate::parse(bad).is_err(), "{bad}");
         }
     }
 
+    /// Whether `acquire(cost)` completes at once (within a generous 50 ms;
+    /// the waits here are seconds long).
+    async fn at_once(counter: &RestCounter, cost: u32) -> bool {
+        tokio::time::timeout(Duration::from_millis(50), counter.acquire(cost))
+            .await
+            .is_ok()
+    }
+
     #[tokio::test]
     async fn a_cost_above_the_burst_waits_for_a_full_bucket() {
-        // Max 2 → burst 1: a cost of 2 cannot fit; it must still wait
-        // (one unit every 50 ms) instead of passing at once.
-        let counter = RestCounter::new(Tier {
+        // Max 2 → burst 1: a cost of 2 cannot fit; it must still wait for a
+        // full bucket (one unit every 2 s) instead of passing at once.
+        let counter = RestCounter::new(CounterLimits {
             max: 2,
-            decay_per_second: 20.0,
+            decay_per_second: 0.5,
         });
-        assert!(counter.try_acquire(1));
-        let started = std::time::Instant::now();
-        counter.acquire(2).await;
-        assert!(started.elapsed() >= Duration::from_millis(30));
-        assert!(!counter.try_acquire(1), "the wait took the bucket");
+        assert!(at_once(&counter, 1).await);
+        assert!(!at_once(&counter, 2).await, "waits for the bucket");
     }
 
     #[test]
@@ -338,22 +268,19 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_burst_fits_then_the_counter_is_full_except_for_orders() {
-        let counter = RestCounter::new(Tier {
+    #[tokio::test]
+    async fn a_burst_fits_then_the_counter_is_full_except_for_free_calls() {
+        let counter = RestCounter::new(CounterLimits {
             max: 4,
             decay_per_second: 0.01,
         });
         for _ in 0..3 {
-            assert!(counter.try_acquire(kraken_cost("/0/private/BalanceEx")));
+            assert!(at_once(&counter, 1).await);
         }
+        assert!(!at_once(&counter, 1).await, "the counter is full");
         assert!(
-            !counter.try_acquire(kraken_cost("/0/private/QueryOrders")),
-            "the counter is full"
-        );
-        assert!(
-            counter.try_acquire(kraken_cost("/0/private/AddOrder")),
-            "orders do not count here"
+            at_once(&counter, 0).await,
+            "a call that costs nothing (an order) passes"
         );
     }
 }

@@ -14,8 +14,7 @@ mod limits;
 mod policy;
 mod request;
 mod signer;
-pub(crate) mod signing;
-mod transport;
+pub(crate) mod transport;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -26,7 +25,7 @@ use crate::profile::{
     Endpoint, MarketRef, Observations, OrderAnswer, OrderPermit, OrderSize, Profile, Purpose,
     Quote, check_order,
 };
-pub use limits::{PauseReason, PublicRate, RestCounter, Tier, kraken_cost};
+pub use limits::{CounterLimits, PauseReason, PublicRate, RestCounter};
 pub use policy::MAX_REQUEST_BYTES;
 pub use request::{HttpError, Method, Request, Response};
 pub use signer::{NonceSource, NonceStore, Signer};
@@ -41,7 +40,7 @@ use transport::{Outgoing, Transport};
 pub struct NetSettings {
     pub timeout: Duration,
     /// The account's private call counter; `None` only against a fake.
-    pub private_tier: Option<Tier>,
+    pub private_tier: Option<CounterLimits>,
     /// The public-request budget; `None` only against a fake.
     pub public_rate: Option<PublicRate>,
 }

@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::request::{HttpError, Request, encode};
-use super::signing::{binance_signature, kraken_signature};
 use super::transport::Outgoing;
 use crate::credentials::Credentials;
 use crate::profile::SignStyle;
+use crate::profile::binance::signing::binance_signature;
+use crate::profile::kraken::signing::kraken_signature;
 
 /// Where nonces are made durable and shared across processes and hosts
 /// (the trade database implements it).

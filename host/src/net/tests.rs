@@ -18,8 +18,12 @@ fn outbound(profile: Arc<dyn Profile>) -> Outbound {
         public_rate: None,
     })
     .unwrap();
-    let credentials =
-        Credentials::from_values(Some("key".into()), Some("c2VjcmV0".into())).unwrap();
+    let credentials = Credentials::for_profile(
+        crate::profile::kraken::CREDENTIALS,
+        Some("key".into()),
+        Some("c2VjcmV0".into()),
+    )
+    .unwrap();
     outbound.bind(Binding {
         profile,
         declared: vec![

@@ -32,7 +32,7 @@ fn declared() -> Vec<String> {
     .to_vec()
 }
 
-fn settings(tier: Option<Tier>) -> NetSettings {
+fn settings(tier: Option<CounterLimits>) -> NetSettings {
     NetSettings {
         timeout: Duration::from_secs(2),
         private_tier: tier,
@@ -47,7 +47,7 @@ fn signer(profile: &dyn Profile, key: &str, secret: &str) -> Signer {
     Signer::new(profile.sign_style().unwrap(), Arc::new(credentials), None)
 }
 
-fn bound(base_url: &str, tier: Option<Tier>) -> Outbound {
+fn bound(base_url: &str, tier: Option<CounterLimits>) -> Outbound {
     let outbound = Outbound::new(&settings(tier)).unwrap();
     outbound.bind(Binding {
         profile: Arc::new(Binance),
@@ -290,7 +290,7 @@ async fn binances_answers_decide_what_an_order_proves() {
 async fn binance_is_not_held_to_krakens_call_counter() {
     let fake = FakeBinance::start().await;
     // A counter of one call per hundred seconds: Kraken would wait.
-    let tier = Tier {
+    let tier = CounterLimits {
         max: 2,
         decay_per_second: 0.01,
     };

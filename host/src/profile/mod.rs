@@ -5,9 +5,9 @@
 //! request and its answer. Drivers translate; profiles let the host check
 //! the translation before anything leaves.
 
-mod binance;
+pub mod binance;
 mod check;
-mod kraken;
+pub mod kraken;
 mod observe;
 mod permit;
 

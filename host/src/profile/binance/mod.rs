@@ -8,6 +8,8 @@
 //! signed request's `recvWindow` (`net::Outbound::place`), which Binance
 //! checks again just before its matching engine.
 
+pub mod signing;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -548,5 +550,4 @@ impl Profile for Binance {
 }
 
 #[cfg(test)]
-#[path = "binance_tests.rs"]
 mod tests;

@@ -3,6 +3,9 @@
 //! the parameters of a market order — nothing that cancels, edits, batches,
 //! stakes or moves funds.
 
+mod counter;
+pub mod signing;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -17,6 +20,15 @@ use super::{
 use crate::domain::Symbol;
 use crate::exchange::{DriverError, Side};
 use crate::net::{Method, Request};
+
+pub use counter::{INTERMEDIATE, PRO, STARTER, parse_tier};
+
+/// Kraken's key variables; the private key is base64 as Kraken shows it.
+pub const CREDENTIALS: CredentialVars = CredentialVars {
+    api_key: "KRAKEN_API_KEY",
+    secret: "KRAKEN_PRIVATE_KEY",
+    secret_is_base64: true,
+};
 
 pub const ADD_ORDER: &str = "/0/private/AddOrder";
 const ASSET_PAIRS: &str = "/0/public/AssetPairs";
@@ -244,11 +256,7 @@ impl Profile for Kraken {
     }
 
     fn credential_vars(&self) -> Option<CredentialVars> {
-        self.trading.then_some(CredentialVars {
-            api_key: "KRAKEN_API_KEY",
-            secret: "KRAKEN_PRIVATE_KEY",
-            secret_is_base64: true,
-        })
+        self.trading.then_some(CREDENTIALS)
     }
 
     fn endpoints(&self) -> &'static [Endpoint] {
@@ -412,7 +420,7 @@ impl Profile for Kraken {
     }
 
     fn private_cost(&self, path: &str) -> u32 {
-        crate::net::kraken_cost(path)
+        counter::call_cost(path)
     }
 
     fn order_carries_deadline(&self) -> bool {
