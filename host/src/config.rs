@@ -340,20 +340,22 @@ fn driver_config(vars: &Vars) -> BTreeMap<String, String> {
 
 fn net(vars: &Vars) -> Result<NetSettings> {
     let limits = vars.flag(RATE_LIMITS_VAR, true)?;
-    let tier = match vars.get(RATE_TIER_VAR) {
-        None => profile::kraken::STARTER,
-        Some(v) => profile::kraken::parse_tier(&v)
-            .map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?,
-    };
-    let public = match vars.get(PUBLIC_RATE_VAR) {
-        None => PublicRate::DEFAULT,
-        Some(v) => PublicRate::parse(&v)
-            .map_err(|e| Error::config(format!("{PUBLIC_RATE_VAR}: {}", e.message)))?,
-    };
+    // Kraken's verification tier sizes its call counter.
+    let counter = vars
+        .get(RATE_TIER_VAR)
+        .map(|v| profile::kraken::parse_tier(&v))
+        .transpose()
+        .map_err(|e| Error::config(format!("{RATE_TIER_VAR}: {}", e.message)))?;
+    let public = vars
+        .get(PUBLIC_RATE_VAR)
+        .map(|v| PublicRate::parse(&v))
+        .transpose()
+        .map_err(|e| Error::config(format!("{PUBLIC_RATE_VAR}: {}", e.message)))?;
     Ok(NetSettings {
         timeout: vars.seconds(HTTP_TIMEOUT_VAR, Duration::from_secs(10), 1..=300)?,
-        private_tier: limits.then_some(tier),
-        public_rate: limits.then_some(public),
+        limits,
+        counter,
+        public_rate: public,
     })
 }
 
@@ -485,7 +487,7 @@ mod tests {
         assert_eq!(s.plugin, PluginChoice::Embedded(plugins::SANDBOX));
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert!(s.credentials.is_empty());
-        assert!(s.net.private_tier.is_some() && s.net.public_rate.is_some());
+        assert!(s.net.limits);
     }
 
     #[test]
@@ -604,7 +606,7 @@ mod tests {
     #[test]
     fn rate_limits_can_be_switched_off_for_a_fake() {
         let s = settings(&[(RATE_LIMITS_VAR, "off")]).unwrap();
-        assert_eq!((s.net.private_tier, s.net.public_rate), (None, None));
+        assert!(!s.net.limits);
     }
 
     #[test]

@@ -39,9 +39,11 @@ use transport::{Outgoing, Transport};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NetSettings {
     pub timeout: Duration,
-    /// The account's private call counter; `None` only against a fake.
-    pub private_tier: Option<CounterLimits>,
-    /// The public-request budget; `None` only against a fake.
+    /// Host-side rate limits; off only against a local fake.
+    pub limits: bool,
+    /// The account's own call-counter size, else the profile's default.
+    pub counter: Option<CounterLimits>,
+    /// The operator's public-request budget, else the profile's.
     pub public_rate: Option<PublicRate>,
 }
 
@@ -60,8 +62,10 @@ pub struct Outbound {
     binding: OnceLock<Binding>,
     cache: ResponseCache,
     observations: Mutex<Observations>,
-    private: Option<RestCounter>,
-    public: Option<PublicLimiter>,
+    settings: NetSettings,
+    /// Made at `bind`, from the settings and the profile.
+    private: OnceLock<Option<RestCounter>>,
+    public: OnceLock<Option<PublicLimiter>>,
     backoff: Backoff,
 }
 
@@ -72,8 +76,9 @@ impl Outbound {
             binding: OnceLock::new(),
             cache: ResponseCache::default(),
             observations: Mutex::new(Observations::default()),
-            private: settings.private_tier.map(RestCounter::new),
-            public: settings.public_rate.map(PublicLimiter::new),
+            settings: *settings,
+            private: OnceLock::new(),
+            public: OnceLock::new(),
             backoff: Backoff::default(),
         })
     }
@@ -81,7 +86,21 @@ impl Outbound {
     /// Binds the network to the loaded driver; set once, later calls
     /// change nothing. Until then nothing is sent for the driver.
     pub fn bind(&self, binding: Binding) {
-        let _ = self.binding.set(binding);
+        let limits = self.settings.limits;
+        let counter = binding
+            .profile
+            .call_counter()
+            .map(|default| self.settings.counter.unwrap_or(default));
+        let public = self
+            .settings
+            .public_rate
+            .unwrap_or_else(|| binding.profile.public_rate());
+        if self.binding.set(binding).is_ok() {
+            let _ = self
+                .private
+                .set(counter.filter(|_| limits).map(RestCounter::new));
+            let _ = self.public.set(limits.then(|| PublicLimiter::new(public)));
+        }
     }
 
     pub fn profile(&self) -> Option<&Arc<dyn Profile>> {
@@ -333,7 +352,7 @@ impl Outbound {
         if let Some(cached) = self.cache.get(request, fresh) {
             return Ok(cached);
         }
-        if let Some(public) = &self.public {
+        if let Some(public) = self.public.get().and_then(Option::as_ref) {
             public.acquire().await;
         }
         let post = request.method == Method::Post;
@@ -373,11 +392,7 @@ impl Outbound {
                 "no exchange credentials are configured".to_owned(),
             ));
         };
-        if let Some(counter) = self
-            .private
-            .as_ref()
-            .filter(|_| binding.profile.call_counter())
-        {
+        if let Some(counter) = self.private.get().and_then(Option::as_ref) {
             counter
                 .acquire(binding.profile.private_cost(&request.path))
                 .await;

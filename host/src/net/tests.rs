@@ -14,7 +14,8 @@ use crate::profile::{Kraken, PermitState};
 fn outbound(profile: Arc<dyn Profile>) -> Outbound {
     let outbound = Outbound::new(&NetSettings {
         timeout: Duration::from_secs(1),
-        private_tier: None,
+        limits: false,
+        counter: None,
         public_rate: None,
     })
     .unwrap();
@@ -101,7 +102,8 @@ fn denied(result: Result<Response, HttpError>) -> String {
 async fn an_unbound_driver_can_send_nothing() {
     let outbound = Outbound::new(&NetSettings {
         timeout: Duration::from_secs(1),
-        private_tier: None,
+        limits: false,
+        counter: None,
         public_rate: None,
     })
     .unwrap();

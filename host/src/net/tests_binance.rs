@@ -35,7 +35,8 @@ fn declared() -> Vec<String> {
 fn settings(tier: Option<CounterLimits>) -> NetSettings {
     NetSettings {
         timeout: Duration::from_secs(2),
-        private_tier: tier,
+        limits: tier.is_some(),
+        counter: tier,
         public_rate: None,
     }
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::exchange::{DriverError, Side, SigningScheme};
-use crate::net::{Method, Request};
+use crate::net::{CounterLimits, Method, PublicRate, Request};
 
 pub use binance::Binance;
 pub use check::check_order;
@@ -122,9 +122,14 @@ pub trait Profile: Send + Sync {
     /// The request for the exchange's clock, and how to read its answer.
     fn time_request(&self) -> Request;
     fn parse_time(&self, body: &str) -> Option<DateTime<Utc>>;
-    /// Whether the exchange limits private calls with a per-key counter
-    /// the host keeps (Kraken's REST counter, `net::RestCounter`).
-    fn call_counter(&self) -> bool;
+    /// The per-key call counter the exchange keeps, by default (the
+    /// operator may give the account's own), for the host to mirror
+    /// (`net::RestCounter`); `None` when the exchange has none.
+    fn call_counter(&self) -> Option<CounterLimits>;
+    /// The public-request budget the exchange asks of one IP, by default.
+    fn public_rate(&self) -> PublicRate {
+        PublicRate::DEFAULT
+    }
     /// Rate-limit cost of a private request on the host's counter.
     fn private_cost(&self, _path: &str) -> u32 {
         1

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::domain::Symbol;
 use crate::exchange::{DriverError, Side};
-use crate::net::{Method, Request};
+use crate::net::{CounterLimits, Method, PublicRate, Request};
 
 pub const ORDER: &str = "/api/v3/order";
 const PING: &str = "/api/v3/ping";
@@ -535,9 +535,17 @@ impl Profile for Binance {
         DateTime::from_timestamp_millis(answer["serverTime"].as_i64()?)
     }
 
-    fn call_counter(&self) -> bool {
+    fn call_counter(&self) -> Option<CounterLimits> {
         // Binance limits by request weight (per IP), read from its answers.
-        false
+        None
+    }
+
+    fn public_rate(&self) -> PublicRate {
+        // The weight budget is the real limit; this only smooths bursts.
+        PublicRate {
+            burst: 50,
+            per_second: 20.0,
+        }
     }
 
     fn weight_per_minute(&self) -> Option<u32> {

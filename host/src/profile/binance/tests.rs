@@ -67,7 +67,10 @@ fn the_profile_is_binances() {
         ["timestamp", "recvWindow", "signature"]
     );
     assert!(!binance.order_carries_deadline());
-    assert!(!binance.call_counter(), "no Kraken-style call counter");
+    assert!(
+        binance.call_counter().is_none(),
+        "no Kraken-style call counter"
+    );
     assert_eq!(binance.weight_per_minute(), Some(6000));
     let scheme = super::super::for_scheme(crate::exchange::SigningScheme::BinanceHmacSha256);
     assert_eq!(scheme.unwrap().name(), "binance");

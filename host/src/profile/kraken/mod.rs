@@ -19,7 +19,7 @@ use super::{
 };
 use crate::domain::Symbol;
 use crate::exchange::{DriverError, Side};
-use crate::net::{Method, Request};
+use crate::net::{CounterLimits, Method, Request};
 
 pub use counter::{INTERMEDIATE, PRO, STARTER, parse_tier};
 
@@ -415,8 +415,8 @@ impl Profile for Kraken {
         DateTime::from_timestamp(envelope["result"]["unixtime"].as_i64()?, 0)
     }
 
-    fn call_counter(&self) -> bool {
-        self.trading
+    fn call_counter(&self) -> Option<CounterLimits> {
+        self.trading.then_some(STARTER)
     }
 
     fn private_cost(&self, path: &str) -> u32 {
