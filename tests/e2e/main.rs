@@ -12,6 +12,7 @@ mod binance_faults;
 mod chaos;
 mod cli;
 mod concurrency;
+mod exchanges;
 mod faults;
 mod headless;
 mod kraken_live;

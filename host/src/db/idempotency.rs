@@ -132,11 +132,14 @@ impl Database {
         Ok(())
     }
 
-    /// How many orders are unsettled, and since when the oldest one is.
-    pub async fn unsettled_summary(&self) -> Result<(i64, Option<DateTime<Utc>>)> {
+    /// How many orders on `exchange` are unsettled, and since when the
+    /// oldest one is.
+    pub async fn unsettled_summary(&self, exchange: &str) -> Result<(i64, Option<DateTime<Utc>>)> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN')",
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN') \
+             AND trade_id IN (SELECT id FROM trades WHERE exchange = $1)",
         )
+        .bind(exchange)
         .fetch_one(self.pool())
         .await
         .map_err(|e| db_error("cannot read orders", e))?;

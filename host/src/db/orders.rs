@@ -139,23 +139,23 @@ impl Database {
         }
     }
 
-    /// Orders whose outcome is not yet settled (for reconciliation), oldest
-    /// first; only those of one asset's trades when `asset` is given.
-    pub async fn unsettled_orders(&self, asset: Option<&str>) -> Result<Vec<OrderRecord>> {
-        let rows = match asset {
-            None => sqlx::query(AssertSqlSafe(format!(
-                "SELECT {ORDER_COLUMNS} FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN') ORDER BY created_at"
-            )))
-            .fetch_all(self.pool())
-            .await,
-            Some(asset) => sqlx::query(AssertSqlSafe(format!(
-                "SELECT {ORDER_COLUMNS} FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN') \
-                 AND trade_id IN (SELECT id FROM trades WHERE asset = $1) ORDER BY created_at"
-            )))
-            .bind(asset)
-            .fetch_all(self.pool())
-            .await,
-        }
+    /// Orders on `exchange` whose outcome is not yet settled (for
+    /// reconciliation), oldest first; only those of one asset's trades when
+    /// `asset` is given. Another exchange's orders are never looked up here.
+    pub async fn unsettled_orders(
+        &self,
+        exchange: &str,
+        asset: Option<&str>,
+    ) -> Result<Vec<OrderRecord>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE status IN ('PENDING', 'PLACED', 'UNKNOWN') \
+             AND trade_id IN (SELECT id FROM trades WHERE exchange = $1 AND ($2 IS NULL OR asset = $2)) \
+             ORDER BY created_at"
+        )))
+        .bind(exchange)
+        .bind(asset)
+        .fetch_all(self.pool())
+        .await
         .map_err(|e| db_error("cannot read orders", e))?;
         rows.iter().map(records::order).collect()
     }

@@ -101,7 +101,9 @@ impl Database {
         if let Err(err) = inserted {
             drop(tx);
             if is_position_conflict(&err) {
-                return Err(self.duplicate_position_error(&buy.asset).await);
+                return Err(self
+                    .duplicate_position_error(&buy.exchange, &buy.asset)
+                    .await);
             }
             return Err(db_error("cannot record the trade", err));
         }
@@ -125,8 +127,8 @@ impl Database {
             .map_err(|e| db_error("cannot commit the trade", e))
     }
 
-    async fn duplicate_position_error(&self, asset: &str) -> Error {
-        let detail = match self.active_position(asset).await {
+    async fn duplicate_position_error(&self, exchange: &str, asset: &str) -> Error {
+        let detail = match self.active_position(exchange, asset).await {
             Ok(Some(trade)) => format!(" (trade {} is {})", trade.id, trade.status.as_str()),
             _ => String::new(),
         };
@@ -369,11 +371,18 @@ impl Database {
         }
     }
 
-    /// The asset's position that holds the slot (PENDING, OPEN or CLOSING).
-    pub async fn active_position(&self, asset: &str) -> Result<Option<TradeRecord>> {
+    /// The asset's position on `exchange` that holds the slot (PENDING,
+    /// OPEN or CLOSING).
+    pub async fn active_position(
+        &self,
+        exchange: &str,
+        asset: &str,
+    ) -> Result<Option<TradeRecord>> {
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {TRADE_COLUMNS} FROM trades WHERE asset = $1 AND status IN ('PENDING', 'OPEN', 'CLOSING')"
+            "SELECT {TRADE_COLUMNS} FROM trades WHERE exchange = $1 AND asset = $2 \
+             AND status IN ('PENDING', 'OPEN', 'CLOSING')"
         )))
+        .bind(exchange)
         .bind(asset)
         .fetch_optional(self.pool())
         .await
@@ -381,13 +390,17 @@ impl Database {
         row.as_ref().map(records::trade).transpose()
     }
 
-    /// Positions holding a slot, oldest first.
-    pub async fn positions(&self) -> Result<Vec<TradeRecord>> {
-        self.select_trades(
-            "WHERE status IN ('PENDING', 'OPEN', 'CLOSING') ORDER BY created_at, id",
-            None,
-        )
+    /// Positions holding a slot on `exchange`, oldest first.
+    pub async fn positions(&self, exchange: &str) -> Result<Vec<TradeRecord>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TRADE_COLUMNS} FROM trades WHERE exchange = $1 \
+             AND status IN ('PENDING', 'OPEN', 'CLOSING') ORDER BY created_at, id"
+        )))
+        .bind(exchange)
+        .fetch_all(self.pool())
         .await
+        .map_err(|e| db_error("cannot read positions", e))?;
+        rows.iter().map(records::trade).collect()
     }
 
     /// All trades, newest first.

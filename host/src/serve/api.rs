@@ -194,7 +194,12 @@ pub async fn ready(State(state): State<Shared>) -> Response {
         Ok(status) => failures.push(format!("the exchange is in {:?} mode", status.state)),
         Err(err) => failures.push(format!("the exchange cannot be asked: {err}")),
     }
-    match state.executor.database().unsettled_summary().await {
+    match state
+        .executor
+        .database()
+        .unsettled_summary(state.executor.exchange())
+        .await
+    {
         Ok((_, Some(oldest))) => {
             let age = (Utc::now() - oldest).to_std().unwrap_or_default();
             if age > state.settings.ready_unsettled_for {

@@ -180,7 +180,7 @@ async fn reconcile_round(state: &Shared) {
 
 async fn try_reconcile(state: &Shared) -> Result<()> {
     let db = state.executor.database();
-    let (unsettled, oldest) = db.unsettled_summary().await?;
+    let (unsettled, oldest) = db.unsettled_summary(state.executor.exchange()).await?;
     gauge!("tradehost_unsettled_orders").set(unsettled as f64);
     // An order younger than one round may still be in its own request's
     // hands; it is looked at next round if it stays unsettled.
@@ -192,7 +192,7 @@ async fn try_reconcile(state: &Shared) -> Result<()> {
     }
     let reconciled = state.executor.reconcile().await?;
     count_reconciled(&reconciled);
-    let (unsettled, _) = db.unsettled_summary().await?;
+    let (unsettled, _) = db.unsettled_summary(state.executor.exchange()).await?;
     gauge!("tradehost_unsettled_orders").set(unsettled as f64);
     Ok(())
 }

@@ -147,7 +147,10 @@ impl<D: ExchangeDriver> Executor<D> {
         }
         // An unsettled order always holds its asset's slot (its trade is
         // PENDING or CLOSING), so a free slot means nothing to recover.
-        let mut position = self.db.active_position(symbol.base()).await?;
+        let mut position = self
+            .db
+            .active_position(self.exchange(), symbol.base())
+            .await?;
         if position
             .as_ref()
             .is_some_and(|p| matches!(p.status, TradeStatus::Pending | TradeStatus::Closing))
@@ -156,7 +159,10 @@ impl<D: ExchangeDriver> Executor<D> {
             // the slot), or refuse to trade it if the exchange cannot be
             // asked. Other assets' orders are not this decision's business.
             self.recover_before_trading(symbol.base()).await?;
-            position = self.db.active_position(symbol.base()).await?;
+            position = self
+                .db
+                .active_position(self.exchange(), symbol.base())
+                .await?;
         }
         // A friendly early answer; the database index is what enforces it.
         if let Some(existing) = position {

@@ -25,7 +25,7 @@ impl<D: ExchangeDriver> Executor<D> {
     #[tracing::instrument(name = "service.liquidate", skip_all)]
     pub async fn liquidate(&self) -> Result<Vec<Liquidated>> {
         let mut report = Vec::new();
-        for trade in self.db.positions().await? {
+        for trade in self.db.positions(self.exchange()).await? {
             let outcome = self.liquidate_one(&trade).await;
             report.push(Liquidated {
                 trade_id: trade.id,
@@ -74,6 +74,13 @@ impl<D: ExchangeDriver> Executor<D> {
         take_profit: Option<Option<Decimal>>,
     ) -> Result<TradeRecord> {
         let current = self.db.trade(trade_id).await?;
+        if current.exchange != self.exchange() {
+            return Err(Error::invalid_input(format!(
+                "trade {trade_id} is on {}, not {}; its stops are watched by that exchange's deployment",
+                current.exchange,
+                self.exchange()
+            )));
+        }
         if !matches!(current.status, TradeStatus::Open | TradeStatus::Pending) {
             return Err(Error::invalid_input(format!(
                 "trade {trade_id} is {}; only an open trade's stops can move",

@@ -109,6 +109,12 @@ impl<D: ExchangeDriver> Executor<D> {
         &self.driver
     }
 
+    /// The exchange this executor trades on: its positions and orders are
+    /// this exchange's only (another deployment may share the database).
+    pub fn exchange(&self) -> &str {
+        &self.driver.info().exchange_id
+    }
+
     /// Market-buys `amount` of `symbol`'s quote currency and records an
     /// OPEN trade with the exchange's actual fill.
     pub async fn execute_buy(
@@ -140,7 +146,7 @@ impl<D: ExchangeDriver> Executor<D> {
     }
 
     pub async fn positions(&self) -> Result<Vec<TradeRecord>> {
-        self.db.positions().await
+        self.db.positions(self.exchange()).await
     }
 
     pub async fn trades(&self, limit: i64) -> Result<Vec<TradeRecord>> {

@@ -51,7 +51,7 @@ impl<D: ExchangeDriver> Executor<D> {
     #[tracing::instrument(name = "service.reconcile", skip_all)]
     pub async fn reconcile(&self) -> Result<Vec<Reconciled>> {
         let mut resolved = Vec::new();
-        for order in self.db.unsettled_orders(None).await? {
+        for order in self.db.unsettled_orders(self.exchange(), None).await? {
             let resolution = match self.reconcile_order(&order, true).await {
                 Ok(resolution) => resolution,
                 Err(error) => Resolution::Failed(error),
@@ -65,7 +65,11 @@ impl<D: ExchangeDriver> Executor<D> {
     /// If the exchange cannot be asked about one, the host refuses to
     /// trade that asset — other assets trade on.
     pub(super) async fn recover_before_trading(&self, asset: &str) -> Result<()> {
-        for order in self.db.unsettled_orders(Some(asset)).await? {
+        for order in self
+            .db
+            .unsettled_orders(self.exchange(), Some(asset))
+            .await?
+        {
             if let Err(err) = self.reconcile_order(&order, false).await {
                 return Err(Error::new(
                     ErrorKind::ExchangeUnavailable,
@@ -88,6 +92,14 @@ impl<D: ExchangeDriver> Executor<D> {
         how: HandResolution,
     ) -> Result<Reconciled> {
         let order = self.db.order(client_order_id).await?;
+        let trade = self.db.trade(&order.trade_id).await?;
+        if trade.exchange != self.exchange() {
+            return Err(Error::invalid_input(format!(
+                "order {client_order_id} was sent to {}, not {}; resolve it with that exchange's driver",
+                trade.exchange,
+                self.exchange()
+            )));
+        }
         if !order.status.is_unsettled() {
             return Err(Error::invalid_input(format!(
                 "order {client_order_id} is already {}; there is nothing to resolve",

@@ -94,17 +94,26 @@ fn check_sell(
 impl<D: ExchangeDriver> Executor<D> {
     async fn trade_to_sell(&self, request: &SellRequest) -> Result<TradeRecord> {
         let asset = request.symbol.base();
-        let trade =
-            match &request.trade_id {
-                Some(id) => self.db.trade(id).await?,
-                None => self.db.active_position(asset).await?.ok_or_else(|| {
-                    Error::not_found(format!("there is no open position in {asset}"))
-                })?,
-            };
+        let trade = match &request.trade_id {
+            Some(id) => self.db.trade(id).await?,
+            None => self
+                .db
+                .active_position(self.exchange(), asset)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("there is no open position in {asset}")))?,
+        };
         if trade.asset != asset {
             return Err(Error::invalid_input(format!(
                 "trade {} is a {} position, not {asset}",
                 trade.id, trade.asset
+            )));
+        }
+        if trade.exchange != self.exchange() {
+            return Err(Error::invalid_input(format!(
+                "trade {} is on {}, not on {}; sell it with that exchange's driver",
+                trade.id,
+                trade.exchange,
+                self.exchange()
             )));
         }
         if trade.status != TradeStatus::Open {
