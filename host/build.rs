@@ -1,13 +1,11 @@
-//! Builds the WebAssembly components the host needs, each cargo workspace for
-//! wasm32-wasip2, and hands their paths to the crate as env vars:
+//! Builds what ships inside the binary: the first-party drivers in
+//! `plugins/`, a cargo workspace built for wasm32-wasip2, whose paths reach
+//! the crate as env vars (`src/plugins.rs` embeds them). The hostile test
+//! components are built by the tests themselves (`tests/e2e/components.rs`).
+//! Also reruns when a migration is added, since `sqlx::migrate!` embeds them.
 //!
-//! - the first-party drivers in `plugins/`, which the crate embeds
-//!   (`src/plugins.rs`);
-//! - the deliberately hostile components in `tests/components/`, which only
-//!   the security tests load (`env!("TRADEHOST_TEST_WASM_EVIL")`, ...).
-//!
-//! Each workspace has its own target directory, so these nested builds never
-//! wait on the outer build's lock.
+//! The drivers' workspace has its own target directory, so this nested build
+//! never waits on the outer build's lock.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -21,27 +19,15 @@ struct Workspace {
     components: &'static [(&'static str, &'static str)],
 }
 
-const WORKSPACES: [Workspace; 2] = [
-    Workspace {
-        dir: "plugins",
-        target: "plugins",
-        components: &[
-            ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
-            ("kraken", "TRADEHOST_WASM_KRAKEN"),
-            ("binance", "TRADEHOST_WASM_BINANCE"),
-        ],
-    },
-    Workspace {
-        dir: "tests/components",
-        target: "test-components",
-        components: &[
-            ("evil", "TRADEHOST_TEST_WASM_EVIL"),
-            ("fs-reader", "TRADEHOST_TEST_WASM_FS_READER"),
-            ("socket-opener", "TRADEHOST_TEST_WASM_SOCKET_OPENER"),
-            ("future-version", "TRADEHOST_TEST_WASM_FUTURE_VERSION"),
-        ],
-    },
-];
+const WORKSPACES: [Workspace; 1] = [Workspace {
+    dir: "plugins",
+    target: "plugins",
+    components: &[
+        ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
+        ("kraken", "TRADEHOST_WASM_KRAKEN"),
+        ("binance", "TRADEHOST_WASM_BINANCE"),
+    ],
+}];
 
 fn main() {
     let manifest_dir =
@@ -50,6 +36,10 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace root");
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("migrations").display()
+    );
     for workspace in &WORKSPACES {
         build_workspace(root, workspace);
     }

@@ -2,6 +2,7 @@
 //! against a real SQLite file and the real Postgres.
 
 mod common;
+mod components;
 
 use fake_exchange::binance as fake_binance;
 use fake_exchange::kraken as fake_kraken;

@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use super::EVIL;
+use super::evil_path;
 use crate::common::{Backend, TestEnv, error_kind, last_json};
 use crate::fake_kraken::FakeKraken;
 
@@ -11,16 +11,16 @@ use crate::fake_kraken::FakeKraken;
 async fn components_asking_for_capabilities_or_another_contract_are_refused_at_load() {
     let env = TestEnv::new(Backend::Sqlite).await;
     for (path, expected) in [
-        (env!("TRADEHOST_TEST_WASM_FS_READER"), "wasi:filesystem"),
-        (env!("TRADEHOST_TEST_WASM_SOCKET_OPENER"), "wasi:sockets"),
+        (crate::components::path("fs-reader"), "wasi:filesystem"),
+        (crate::components::path("socket-opener"), "wasi:sockets"),
         (
-            env!("TRADEHOST_TEST_WASM_FUTURE_VERSION"),
+            crate::components::path("future-version"),
             "tradehost:exchange@9.0.0",
         ),
     ] {
         let out = env
             .command(&["--json", "positions"])
-            .env("TRADEHOST_PLUGIN", path)
+            .env("TRADEHOST_PLUGIN", &path)
             .output()
             .unwrap();
         assert_eq!(error_kind(&out), "plugin", "{path}");
@@ -184,7 +184,14 @@ async fn both_first_party_drivers_pass_the_conformance_suite() {
 
     // A driver that misbehaves fails it, with the failing checks named.
     let out = live
-        .command(&["--json", "plugin", "test", EVIL, "--symbol", "SOL/USD"])
+        .command(&[
+            "--json",
+            "plugin",
+            "test",
+            &evil_path(),
+            "--symbol",
+            "SOL/USD",
+        ])
         .env("TRADEHOST_DRIVER_ATTACK", "trap")
         .env("TRADEHOST_DRIVER_ATTACK_ON", "ticker")
         .output()

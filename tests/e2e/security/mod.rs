@@ -19,7 +19,10 @@ use tradehost::service::Executor;
 use crate::common::{Backend, TestEnv};
 use crate::fake_kraken::FakeKraken;
 
-pub const EVIL: &str = env!("TRADEHOST_TEST_WASM_EVIL");
+/// The hostile driver (built on first use).
+pub fn evil_path() -> String {
+    crate::components::evil()
+}
 
 pub fn sol() -> Symbol {
     Symbol::parse("SOL/USD").unwrap()
@@ -30,7 +33,7 @@ pub fn sol() -> Symbol {
 pub async fn evil_env(fake: &FakeKraken, attack: &str, operation: &str) -> TestEnv {
     TestEnv::kraken(Backend::Sqlite, fake)
         .await
-        .with("TRADEHOST_PLUGIN", EVIL)
+        .with("TRADEHOST_PLUGIN", &evil_path())
         .with("TRADEHOST_DRIVER_ATTACK", attack)
         .with("TRADEHOST_DRIVER_ATTACK_ON", operation)
         .with("TRADEHOST_DRIVER_CALL_SECS", "3")

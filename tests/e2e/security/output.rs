@@ -1,6 +1,6 @@
 //! Driver text cannot forge the host's output, and vetting a driver is safe.
 
-use super::{EVIL, evil_env};
+use super::{evil_env, evil_path};
 use crate::common::{Backend, TestEnv, error_kind, last_json};
 use crate::fake_kraken::FakeKraken;
 
@@ -47,14 +47,14 @@ async fn driver_text_cannot_forge_terminal_output() {
     );
 
     // The conformance suite's FAIL lines cannot be hidden.
-    let out = env.run(&["plugin", "test", EVIL, "--symbol", "SOL/USD"]);
+    let out = env.run(&["plugin", "test", &evil_path(), "--symbol", "SOL/USD"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.lines().any(|l| l.starts_with("FAIL ticker")), "{text}");
 
     // A declared path with escapes, in `plugin info`.
     let env = evil_env(&fake, "escape-output", "info").await;
-    let out = env.run(&["plugin", "info", EVIL]);
+    let out = env.run(&["plugin", "info", &evil_path()]);
     no_escapes("plugin info", &out.stdout);
 }
 
