@@ -1,7 +1,8 @@
 //! The exported operations as pure functions over `Http`, so every flow
 //! runs natively against canned answers. Each call starts from nothing (a
-//! fresh instance per call); exchangeInfo is asked every time and the
-//! host's cache (`cache-seconds`) makes that cheap.
+//! fresh instance per call); exchangeInfo is asked every time (for the
+//! symbols at hand only) and the host's cache (`cache-seconds`) makes that
+//! cheap.
 //!
 //! What the host can rely on:
 //! - The order request is exactly `symbol, side, type=MARKET,
@@ -75,17 +76,30 @@ pub fn info() -> DriverInfo {
     }
 }
 
-fn listings(http: &impl Http) -> Result<Vec<Listing>, DriverError> {
+/// The exchangeInfo entries that can be these host symbols. Binance's id
+/// of BASE/QUOTE is BASEQUOTE; the entry's own `baseAsset`/`quoteAsset`
+/// still decide (`symbols::resolve`), so a concatenation that means another
+/// split is never taken for this one. An id Binance does not list is its
+/// -1121, `invalid-symbol`.
+fn listings(http: &impl Http, symbols: &[&str]) -> Result<Vec<Listing>, DriverError> {
+    let mut ids: Vec<String> = Vec::new();
+    for symbol in symbols {
+        let id = symbols::candidate_id(symbol)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     call(
         http,
         OpKind::Read,
-        &requests::exchange_info(),
+        &requests::exchange_info(&ids),
         responses::exchange_info,
     )
 }
 
 fn market(http: &impl Http, symbol: &str) -> Result<Market, DriverError> {
-    symbols::resolve(&listings(http)?, symbol)
+    symbols::resolve(&listings(http, &[symbol])?, symbol)
 }
 
 pub fn market_rules(http: &impl Http, symbol: &str) -> Result<MarketRules, DriverError> {
@@ -138,7 +152,8 @@ pub fn tickers(http: &impl Http, symbols: &[String]) -> Result<Vec<Ticker>, Driv
     if symbols.is_empty() {
         return Ok(Vec::new());
     }
-    let listings = listings(http)?;
+    let asked: Vec<&str> = symbols.iter().map(String::as_str).collect();
+    let listings = listings(http, &asked)?;
     let markets = symbols
         .iter()
         .map(|s| symbols::resolve(&listings, s))

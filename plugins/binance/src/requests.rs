@@ -73,9 +73,19 @@ pub fn ping() -> Req {
     public_get(PING, Vec::new(), 0)
 }
 
-/// Every symbol, unfiltered: one cached answer serves every symbol.
-pub fn exchange_info() -> Req {
-    public_get(EXCHANGE_INFO, Vec::new(), EXCHANGE_INFO_CACHE_SECONDS)
+/// The entries of the symbols asked for (`symbol` for one, `symbols` for
+/// several): Binance's full list is several megabytes, far above what the
+/// host accepts in one answer. Each query is cached by the host.
+pub fn exchange_info(symbol_ids: &[&str]) -> Req {
+    let query = match symbol_ids {
+        [one] => vec![param("symbol", one)],
+        // Serialising a list of strings cannot fail; the fallback is unused.
+        many => vec![param(
+            "symbols",
+            &serde_json::to_string(many).unwrap_or_default(),
+        )],
+    };
+    public_get(EXCHANGE_INFO, query, EXCHANGE_INFO_CACHE_SECONDS)
 }
 
 /// Best bid and ask of one symbol, always fresh.

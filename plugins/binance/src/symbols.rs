@@ -20,6 +20,21 @@ pub fn parse_symbol(symbol: &str) -> Result<(&str, &str), DriverError> {
     Ok((base, quote))
 }
 
+/// The id Binance gives BASE/QUOTE if it lists it: the two, upper-cased,
+/// run together (BTC/USDT → BTCUSDT). Anything that cannot be a Binance
+/// symbol is `invalid-symbol` before any request.
+pub fn candidate_id(symbol: &str) -> Result<String, DriverError> {
+    let (base, quote) = parse_symbol(symbol)?;
+    let id = format!("{base}{quote}").to_ascii_uppercase();
+    if id.len() > 20 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(DriverError::InvalidSymbol(format!(
+            "binance has no symbol like {}",
+            num::clip(symbol)
+        )));
+    }
+    Ok(id)
+}
+
 /// The listing whose assets are the symbol's: exactly, else ignoring ASCII
 /// case ("btc/usdt"). Unknown → `invalid-symbol`.
 pub fn find<'a>(listings: &'a [Listing], symbol: &str) -> Result<&'a Listing, DriverError> {

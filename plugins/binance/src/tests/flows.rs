@@ -86,7 +86,7 @@ fn market_rules_ask_for_the_whole_cached_list() {
     );
     let req = host.sent_to(Method::Get, requests::EXCHANGE_INFO);
     assert_eq!((req.signed, req.cache_seconds), (false, 3600));
-    assert!(req.query.is_empty());
+    assert_eq!(req.query, params(&[("symbol", "LTCBTC")]));
     assert_eq!(
         outcome(&ops::market_rules(&host, "BTC/USD")),
         "invalid-symbol"
@@ -624,5 +624,25 @@ fn log_lines_stay_short() {
         logs[0].chars().count() <= ops::LOG_LINE + 10,
         "{}",
         logs[0].len()
+    );
+}
+
+#[test]
+fn asks_binance_only_for_the_symbols_at_hand() {
+    assert_eq!(
+        crate::symbols::candidate_id("btc/usdt").as_deref(),
+        Ok("BTCUSDT")
+    );
+    let host = Canned::new();
+    for odd in ["BT-C/USDT", "BTC/US DT", "A/BCDEFGHIJKLMNOPQRSTUVWXYZ"] {
+        assert_eq!(
+            outcome(&ops::market_rules(&host, odd)),
+            "invalid-symbol",
+            "{odd}"
+        );
+    }
+    assert!(
+        host.sent.borrow().is_empty(),
+        "nothing sent for a symbol Binance cannot have"
     );
 }

@@ -10,7 +10,8 @@ const CID: &str = "6d1b345e-2821-40e2-ad83-4ecb18a06876";
 fn all() -> Vec<Req> {
     vec![
         requests::ping(),
-        requests::exchange_info(),
+        requests::exchange_info(&["BTCUSDT"]),
+        requests::exchange_info(&["BTCUSDT", "ETHBTC"]),
         requests::book_ticker("BTCUSDT"),
         requests::book_tickers(&["BTCUSDT", "ETHBTC"]),
         requests::account(),
@@ -149,9 +150,15 @@ fn market_sell_form_exactly() {
 
 #[test]
 fn reads_exactly() {
-    let info = requests::exchange_info();
+    let info = requests::exchange_info(&["BTCUSDT"]);
     assert_eq!((info.signed, info.cache_seconds), (false, 3600));
-    assert!(info.query.is_empty(), "the whole list, unfiltered");
+    assert_eq!(
+        info.query,
+        params(&[("symbol", "BTCUSDT")]),
+        "one entry, not megabytes"
+    );
+    let two = requests::exchange_info(&["BTCUSDT", "ETHBTC"]);
+    assert_eq!(two.query, params(&[("symbols", r#"["BTCUSDT","ETHBTC"]"#)]));
     let ping = requests::ping();
     assert_eq!((ping.query.len(), ping.cache_seconds), (0, 0));
     let one = requests::book_ticker("BTCUSDT");
