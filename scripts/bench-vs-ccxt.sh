@@ -29,11 +29,12 @@ esac
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-command_line="$(printf '%q ' "$0" "$@")"
+# Parameters set in the environment belong to the command that was run.
+command_line=""
 for var in CYCLES SYMBOL AMOUNT ROUNDS USD DECISIONS ASSETS LATENCY_MS; do
-  # Parameters set in the environment belong to the command that was run.
-  if [[ -n "${!var:-}" ]]; then command_line="$var=${!var} $command_line"; fi
+  if [[ -n "${!var:-}" ]]; then command_line+="$var=$(printf '%q' "${!var}") "; fi
 done
+command_line+="$(printf '%q ' "$0" "$@")"
 
 ./scripts/setup.sh
 # Release builds: debug timings would say nothing about either client.
