@@ -108,9 +108,9 @@ pub(super) fn default_pairs() -> Vec<Pair> {
         .collect()
 }
 
-/// Base asset id, unified symbol, etc. of the `n`-th extra USD pair (1-based):
-/// `TK01`, `TK02`, … (more digits past 99). Alphanumeric, no X/Z prefix, so
-/// every client reads the id as the unified code.
+/// The base asset id of the `n`-th extra USD pair (1-based): `TK01`, `TK02`,
+/// … (more digits past 99). Alphanumeric without an X/Z prefix, so every
+/// client reads the id itself as the unified code.
 pub(super) fn extra_base(n: usize) -> String {
     format!("TK{n:02}")
 }
