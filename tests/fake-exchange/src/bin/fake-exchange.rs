@@ -1,7 +1,8 @@
 //! The fake exchanges as a standalone server, e.g. for benchmarks:
 //!
 //! ```text
-//! fake-exchange kraken [--port N] [--latency-ms N] [--usd N] [--ignore-stdin]
+//! fake-exchange kraken [--port N] [--latency-ms N] [--usd N] [--extra-pairs N]
+//!                      [--no-rate-limit] [--ignore-stdin]
 //! ```
 //!
 //! Serves the fake Kraken on 127.0.0.1 (`--port 0`, the default, takes any
@@ -9,8 +10,12 @@
 //! `url=http://127.0.0.1:PORT api_key=… private_key=…` on stdout, and serves
 //! until stdin closes (unless `--ignore-stdin`) or SIGTERM/SIGINT arrives.
 //! `--latency-ms` delays every request; `--usd` sets the account's ZUSD
-//! balance (default 10000). `GET /__fake/stats` answers
-//! `{"requests": {path: count}, "applied_orders": n, "add_order_attempts": n, …}`.
+//! balance (default 10000); `--extra-pairs N` lists N more USD pairs with
+//! tickers (`TK01/USD`, `TK02/USD`, …, around 10 USD each) besides the five
+//! default ones; `--no-rate-limit` switches Kraken's REST call counter off
+//! (it is on, at the starter tier, by default). `GET /__fake/stats` answers
+//! `{"requests": {path: count}, "applied_orders": n, "add_order_attempts": n, …}`;
+//! `GET /__fake/log?since=N` the request paths in arrival order.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -20,14 +25,19 @@ use std::time::Duration;
 use fake_exchange::kraken::FakeKraken;
 use rust_decimal::Decimal;
 
-const USAGE: &str =
-    "usage: fake-exchange kraken [--port N] [--latency-ms N] [--usd N] [--ignore-stdin]";
+const USAGE: &str = "usage: fake-exchange kraken [--port N] [--latency-ms N] [--usd N] \
+                     [--extra-pairs N] [--no-rate-limit] [--ignore-stdin]";
+
+/// More extra pairs than any benchmark needs is a typo.
+const MAX_EXTRA_PAIRS: usize = 10_000;
 
 #[derive(Debug, Default)]
 struct Args {
     port: u16,
     latency_ms: u64,
     usd: Option<Decimal>,
+    extra_pairs: usize,
+    no_rate_limit: bool,
     ignore_stdin: bool,
 }
 
@@ -43,9 +53,18 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
             None => (arg, None),
         };
-        if flag == "--ignore-stdin" && inline.is_none() {
-            parsed.ignore_stdin = true;
-            continue;
+        if inline.is_none() {
+            match flag.as_str() {
+                "--ignore-stdin" => {
+                    parsed.ignore_stdin = true;
+                    continue;
+                }
+                "--no-rate-limit" => {
+                    parsed.no_rate_limit = true;
+                    continue;
+                }
+                _ => {}
+            }
         }
         let value = inline
             .or_else(|| args.next())
@@ -54,6 +73,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         match flag.as_str() {
             "--port" => parsed.port = value.parse().map_err(|e| bad(&e))?,
             "--latency-ms" => parsed.latency_ms = value.parse().map_err(|e| bad(&e))?,
+            "--extra-pairs" => {
+                let n: usize = value.parse().map_err(|e| bad(&e))?;
+                if n > MAX_EXTRA_PAIRS {
+                    return Err(bad(&format!("at most {MAX_EXTRA_PAIRS}")));
+                }
+                parsed.extra_pairs = n;
+            }
             "--usd" => {
                 let usd = Decimal::from_str(&value).map_err(|e| bad(&e))?;
                 if usd.is_sign_negative() {
@@ -124,6 +150,10 @@ async fn main() -> ExitCode {
         }
     };
     kraken.set_latency(Duration::from_millis(args.latency_ms));
+    kraken.add_usd_pairs(args.extra_pairs);
+    if args.no_rate_limit {
+        kraken.disable_rate_limit();
+    }
     if let Some(usd) = args.usd {
         kraken.set_balance("ZUSD", &usd.to_string());
     }

@@ -108,6 +108,40 @@ pub(super) fn default_pairs() -> Vec<Pair> {
         .collect()
 }
 
+/// The base asset id of the `n`-th extra USD pair (1-based): `TK01`, `TK02`,
+/// … (more digits past 99). Alphanumeric without an X/Z prefix, so every
+/// client reads the id itself as the unified code.
+pub(super) fn extra_base(n: usize) -> String {
+    format!("TK{n:02}")
+}
+
+/// The `n`-th extra USD pair: generic rules (ordermin 0.01, costmin 0.5,
+/// 8 lot / 2 price / 5 cost decimals) and a ticker around 10 USD, for
+/// benchmarks that trade many distinct assets.
+pub(super) fn extra_usd_pair(n: usize) -> (Pair, Quote) {
+    let base = extra_base(n);
+    let pair = Pair {
+        id: format!("{base}USD"),
+        altname: format!("{base}USD"),
+        wsname: format!("{base}/USD"),
+        base,
+        quote: "ZUSD".into(),
+        ordermin: Decimal::new(1, 2),
+        costmin: Decimal::new(5, 1),
+        lot_decimals: 8,
+        pair_decimals: 2,
+        cost_decimals: 5,
+        tick_size: "0.01".into(),
+        status: "online".into(),
+    };
+    let quote = Quote {
+        bid: "9.99".into(),
+        ask: "10.01".into(),
+        last: "10.00".into(),
+    };
+    (pair, quote)
+}
+
 pub(super) fn default_tickers() -> HashMap<String, Quote> {
     TICKERS
         .iter()
@@ -156,15 +190,27 @@ pub(super) fn public(
             "status": st.system_status,
             "timestamp": now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         })),
-        "Assets" => Ok(ASSETS
-            .iter()
-            .map(|(id, alt, decimals)| {
-                let asset = json!({"aclass": "currency", "altname": alt, "decimals": decimals,
-                    "display_decimals": (*decimals).min(5), "status": "enabled"});
-                (id.to_string(), asset)
-            })
-            .collect::<Map<_, _>>()
-            .into()),
+        "Assets" => {
+            // The fixed assets, then the base of any pair added since
+            // (extra pairs): its id is its altname, with 8 decimals.
+            let fixed = ASSETS
+                .iter()
+                .map(|&(id, alt, dp)| (id.to_owned(), alt.to_owned(), dp));
+            let added = st
+                .pairs
+                .iter()
+                .filter(|p| !ASSETS.iter().any(|(id, _, _)| *id == p.base))
+                .map(|p| (p.base.clone(), p.base.clone(), asset_decimals(&p.base)));
+            Ok(fixed
+                .chain(added)
+                .map(|(id, alt, decimals)| {
+                    let asset = json!({"aclass": "currency", "altname": alt, "decimals": decimals,
+                        "display_decimals": decimals.min(5), "status": "enabled"});
+                    (id, asset)
+                })
+                .collect::<Map<_, _>>()
+                .into())
+        }
         "AssetPairs" => {
             let pairs = selected_pairs(st, params.get("pair"))?;
             Ok(pairs

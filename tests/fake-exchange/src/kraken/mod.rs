@@ -56,12 +56,15 @@
 //! [`FakeKraken::ledger`], [`FakeKraken::requests_per_path`],
 //! [`FakeKraken::faults_fired`].
 //!
-//! Admin route (always served, never recorded as a request): `GET
+//! Admin routes (always served, never recorded as requests): `GET
 //! /__fake/stats` → `{"requests": {path: count}, "applied_orders": n,
-//! "add_order_attempts": n, "faults_fired": n, "held": n}`. The
+//! "add_order_attempts": n, "faults_fired": n, "held": n}`; `GET
+//! /__fake/log?since=N` → `{"total": n, "paths": [path, …]}`, the paths of
+//! the requests received from the `N`-th on (0-based), in arrival order. The
 //! `fake-exchange kraken` binary serves this fake standalone.
 //!
-//! Tickers: the five default pairs start with default tickers;
+//! Tickers: the five default pairs start with default tickers
+//! ([`FakeKraken::add_usd_pairs`] lists more, `TK01/USD`…, with tickers);
 //! [`FakeKraken::set_ticker`] changes one, [`FakeKraken::remove_ticker`]
 //! removes one (a pair without a ticker answers `EQuery:Unknown asset pair`
 //! on Ticker and `EService:Unavailable` on AddOrder).
@@ -130,6 +133,29 @@ impl FakeKraken {
     /// Sets one pair's ticker (id or altname), keeping the others.
     pub fn set_ticker(&self, pair: &str, bid: &str, ask: &str, last: &str) {
         self.lock().put_ticker(pair, bid, ask, last);
+    }
+
+    /// Lists `n` more USD pairs after those already listed, each with a
+    /// ticker: `TK01/USD`, `TK02/USD`, … (pair id `TK01USD`, base asset
+    /// `TK01`, also listed by Assets), priced around 10 USD (bid 9.99, ask
+    /// 10.01), with generic rules (ordermin 0.01, costmin 0.5, 8 lot and 2
+    /// price decimals). The account holds none of them: buys spend ZUSD.
+    /// For benchmarks across many assets. Returns their unified symbols.
+    pub fn add_usd_pairs(&self, n: usize) -> Vec<String> {
+        let mut st = self.lock();
+        // Numbering goes on after the extra pairs already listed.
+        let first = (1..)
+            .find(|&i| st.pair(&format!("{}USD", market::extra_base(i))).is_none())
+            .unwrap_or(1);
+        (first..first + n)
+            .map(|i| {
+                let (pair, quote) = market::extra_usd_pair(i);
+                let symbol = format!("{}/USD", pair.base);
+                st.tickers.insert(pair.id.clone(), quote);
+                st.pairs.push(pair);
+                symbol
+            })
+            .collect()
     }
 
     /// Removes a pair's ticker: Ticker answers `EQuery:Unknown asset pair`
@@ -237,6 +263,14 @@ impl FakeKraken {
         let mut st = self.lock();
         st.rate_max = f64::from(max);
         st.rate_decay = decay_per_sec;
+    }
+
+    /// Switches the REST call counter off: private calls are never
+    /// refused for rate (benchmarks that compare clients, not limiters).
+    pub fn disable_rate_limit(&self) {
+        let mut st = self.lock();
+        st.rate_max = f64::INFINITY;
+        st.rate_decay = 0.0;
     }
 
     pub fn rate_limit_hits(&self) -> usize {

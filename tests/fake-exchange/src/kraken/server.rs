@@ -1,5 +1,5 @@
 //! HTTP side: routing, body parsing, latency, authentication, faults, the
-//! rate counter and the admin route.
+//! rate counter and the admin routes.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -64,6 +64,9 @@ impl Params {
 
 /// The admin route: request counts for benchmarks (never recorded as a request).
 pub(super) const STATS_PATH: &str = "/__fake/stats";
+/// The admin route: request paths in arrival order, so a benchmark can see
+/// which requests a client sent before its order (never recorded either).
+pub(super) const LOG_PATH: &str = "/__fake/log";
 
 /// Serves the fake on 127.0.0.1:`port` (0 = any free port).
 pub(super) async fn spawn(
@@ -72,6 +75,7 @@ pub(super) async fn spawn(
 ) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
     let app = Router::new()
         .route(STATS_PATH, get(stats))
+        .route(LOG_PATH, get(log))
         .fallback(handle)
         .with_state(shared);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
@@ -93,6 +97,26 @@ async fn stats(AxumState(shared): AxumState<Shared>) -> Response {
         "held": st.held.len(),
     }))
     .into_response()
+}
+
+/// `?since=N`: the paths of requests `N..` (all without it).
+async fn log(
+    AxumState(shared): AxumState<Shared>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let since = match query.get("since").map(|s| s.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return (StatusCode::BAD_REQUEST, "since: not a count").into_response(),
+    };
+    let st = lock(&shared);
+    let paths: Vec<&str> = st
+        .received
+        .iter()
+        .skip(since)
+        .map(|r| r.path.as_str())
+        .collect();
+    axum::Json(json!({ "total": st.received.len(), "paths": paths })).into_response()
 }
 
 fn ok(result: Value) -> Response {
