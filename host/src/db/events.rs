@@ -3,7 +3,7 @@
 //! records, and only when a change happened.
 
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::records::{corrupt, format_time, opt_text, text, time};
 use super::{Database, db_error};
@@ -127,23 +127,45 @@ impl Event {
 }
 
 pub(crate) async fn insert(conn: &mut AnyConnection, event: &Event) -> Result<()> {
-    sqlx::query(
+    insert_all(conn, std::slice::from_ref(event)).await
+}
+
+/// Appends events in one statement (in order: their ids are time-ordered).
+pub(crate) async fn insert_all(conn: &mut AnyConnection, events: &[Event]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    // Placeholders only: the statement's text is built from counts.
+    let rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            let n = i * 10;
+            let marks: Vec<String> = (1..=10).map(|k| format!("${}", n + k)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO order_events (id, at, trade_id, client_order_id, order_id, side, symbol, event, outcome, message) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(format_time(event.at))
-    .bind(&event.trade_id)
-    .bind(&event.client_order_id)
-    .bind(&event.order_id)
-    .bind(event.side.map(Side::as_str))
-    .bind(&event.symbol)
-    .bind(event.kind.as_str())
-    .bind(&event.outcome)
-    .bind(&event.message)
-    .execute(conn)
-    .await
-    .map_err(|e| db_error("cannot append to the audit trail", e))?;
+         VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for event in events {
+        query = query
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(format_time(event.at))
+            .bind(&event.trade_id)
+            .bind(&event.client_order_id)
+            .bind(&event.order_id)
+            .bind(event.side.map(Side::as_str))
+            .bind(&event.symbol)
+            .bind(event.kind.as_str())
+            .bind(&event.outcome)
+            .bind(&event.message);
+    }
+    query
+        .execute(conn)
+        .await
+        .map_err(|e| db_error("cannot append to the audit trail", e))?;
     Ok(())
 }
 

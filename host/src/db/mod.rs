@@ -33,6 +33,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://tradehost.db";
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
+    /// Nonce reservations only: ordered across processes by the database's
+    /// locks like every write, but not flushed to disk one by one (see
+    /// `nonces.rs` for why that is safe).
+    nonce_pool: AnyPool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,30 +69,24 @@ impl Database {
             }
             _ => url.to_owned(),
         };
-        let mut options = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(30));
-        if backend == Backend::Sqlite {
-            options = options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the writer; the busy timeout
-                    // makes concurrent processes wait for the lock, not fail.
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA busy_timeout = 30000").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    // A reservation must survive a power cut after its order
-                    // was sent: every commit reaches the disk.
-                    conn.execute("PRAGMA synchronous = FULL").await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = options.connect(&url).await.map_err(|e| {
-            Error::new(
-                ErrorKind::Database,
-                format!("cannot open the trade database: {}", redact_url_error(&e)),
-            )
-        })?;
+        let pool = pool_options(backend, 8, Durability::EveryCommit)
+            .connect(&url)
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Database,
+                    format!("cannot open the trade database: {}", redact_url_error(&e)),
+                )
+            })?;
+        // Connected on first use: most commands sign nothing.
+        let nonce_pool = pool_options(backend, 1, Durability::Deferred)
+            .connect_lazy(&url)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Database,
+                    format!("cannot open the trade database: {}", redact_url_error(&e)),
+                )
+            })?;
         // Any number of hosts may start at once on a new database: SQLite
         // migrations are serialized by a lock file beside the database;
         // sqlx serializes Postgres's with an advisory lock.
@@ -102,16 +100,62 @@ impl Database {
                 format!("cannot migrate the trade database: {e}"),
             )
         })?;
-        Ok(Database { pool })
+        Ok(Database { pool, nonce_pool })
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
+    pub(crate) fn nonce_pool(&self) -> &AnyPool {
+        &self.nonce_pool
+    }
+
     pub async fn close(&self) {
+        self.nonce_pool.close().await;
         self.pool.close().await;
     }
+}
+
+/// Whether each commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// Trades, orders and events: a reservation must survive a power cut
+    /// after its order was sent.
+    EveryCommit,
+    /// Nonces: ordered by the database's locks, flushed with the next
+    /// durable commit.
+    Deferred,
+}
+
+fn pool_options(backend: Backend, connections: u32, durability: Durability) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                match (backend, durability) {
+                    (Backend::Sqlite, _) => {
+                        // WAL lets readers run beside the writer; the busy
+                        // timeout makes concurrent processes wait for the
+                        // lock, not fail.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute(match durability {
+                            Durability::EveryCommit => "PRAGMA synchronous = FULL",
+                            Durability::Deferred => "PRAGMA synchronous = NORMAL",
+                        })
+                        .await?;
+                    }
+                    (Backend::Postgres, Durability::Deferred) => {
+                        conn.execute("SET synchronous_commit = off").await?;
+                    }
+                    (Backend::Postgres, Durability::EveryCommit) => {}
+                }
+                Ok(())
+            })
+        })
 }
 
 /// The file of a `sqlite:` URL, unless it is in memory.

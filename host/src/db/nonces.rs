@@ -1,5 +1,13 @@
 //! Nonces that strictly increase per API key across every process and
 //! host sharing the database: one atomic upsert hands out the next one.
+//!
+//! The upsert is ordered by the database's locks like any write, but it
+//! does not wait for the disk (its own connection: SQLite `synchronous =
+//! NORMAL`, Postgres `synchronous_commit = off`); the next durable commit
+//! flushes it. A power cut can lose only the last few nonces, and losing
+//! one is harmless: the next nonce is the clock in microseconds, which is
+//! past them; if the clock went back further than that, Kraken refuses the
+//! request as `EAPI:Invalid nonce` — a proven rejection, never a duplicate.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +30,7 @@ impl Database {
         )
         .bind(key_id)
         .bind(candidate)
-        .fetch_one(self.pool())
+        .fetch_one(self.nonce_pool())
         .await
         .map_err(|e| db_error("cannot reserve a nonce", e))?;
         Ok(u64::try_from(nonce).unwrap_or(0))

@@ -504,16 +504,19 @@ async fn finish_fill(
             ),
         ));
     };
+    let mut trail = Vec::with_capacity(2);
     if !fill.acknowledged {
         let placed = Event::new(EventKind::Placed, fill.now)
             .order(settling.trade_id, settling.client_order_id);
-        events::insert(&mut tx, &placed.exchange_id(Some(&fill.order_id))).await?;
+        trail.push(placed.exchange_id(Some(&fill.order_id)));
     }
-    let filled = Event::new(settling.kind, fill.now)
-        .order(settling.trade_id, settling.client_order_id)
-        .exchange_id(Some(&fill.order_id))
-        .note(fill_note(fill));
-    events::insert(&mut tx, &filled).await?;
+    trail.push(
+        Event::new(settling.kind, fill.now)
+            .order(settling.trade_id, settling.client_order_id)
+            .exchange_id(Some(&fill.order_id))
+            .note(fill_note(fill)),
+    );
+    events::insert_all(&mut tx, &trail).await?;
     tx.commit()
         .await
         .map_err(|e| db_error("cannot commit the fill", e))?;

@@ -44,8 +44,8 @@ pub use store::{CallState, DriverServices};
 /// How often the epoch advances; the unit of a call's deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Memory a pool slot keeps mapped between instances (zeroed, not
-/// decommitted).
-const KEEP_RESIDENT_BYTES: usize = 1 << 20;
+/// decommitted); the rest is returned to the kernel.
+const KEEP_RESIDENT_BYTES: usize = 128 << 10;
 /// Driver instances that may exist at once (the pooling allocator's size).
 const MAX_INSTANCES: u32 = 64;
 
@@ -61,9 +61,11 @@ fn engine() -> Result<&'static Engine> {
                 .total_tables(MAX_INSTANCES * 4)
                 .total_stacks(MAX_INSTANCES)
                 .max_memory_size(MEMORY_LIMIT_BYTES)
-                // A driver call touches a few hundred KiB: resetting that much
-                // by zeroing in place is cheaper than returning it to the
-                // kernel and faulting it back in on the next call.
+                // The first pages of a memory (stack, data, the start of the
+                // heap) are touched by every call: zeroing them in place is
+                // cheaper than returning them to the kernel and faulting them
+                // back. Zeroing a whole MiB cost more than it saved
+                // (docs/BENCHMARKS.md).
                 .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
                 .table_keep_resident(KEEP_RESIDENT_BYTES);
             let mut config = Config::new();
@@ -79,7 +81,12 @@ fn engine() -> Result<&'static Engine> {
             std::thread::Builder::new()
                 .name("tradehost-epoch".into())
                 .spawn(move || {
-                    while let Some(engine) = weak.upgrade() {
+                    // Ticks only while a driver call runs: an idle host
+                    // (a service between orders) is not woken 100 times a
+                    // second. A call's budget counts from its first tick.
+                    loop {
+                        calls_in_flight().wait_for_one();
+                        let Some(engine) = weak.upgrade() else { break };
                         engine.increment_epoch();
                         drop(engine);
                         std::thread::sleep(EPOCH_TICK);
@@ -90,6 +97,45 @@ fn engine() -> Result<&'static Engine> {
         })
         .as_ref()
         .map_err(|e| Error::plugin(e.clone()))
+}
+
+/// Driver calls running now, for the epoch thread.
+#[derive(Default)]
+struct CallsInFlight {
+    count: std::sync::Mutex<usize>,
+    started: std::sync::Condvar,
+}
+
+impl CallsInFlight {
+    fn wait_for_one(&self) {
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        while *count == 0 {
+            count = self.started.wait(count).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn enter(&'static self) -> CallInFlight {
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        *count += 1;
+        self.started.notify_one();
+        CallInFlight(self)
+    }
+}
+
+/// A running call; the count drops with it (also when the call is
+/// cancelled by its timeout).
+struct CallInFlight(&'static CallsInFlight);
+
+impl Drop for CallInFlight {
+    fn drop(&mut self) {
+        let mut count = self.0.count.lock().unwrap_or_else(|p| p.into_inner());
+        *count = count.saturating_sub(1);
+    }
+}
+
+fn calls_in_flight() -> &'static CallsInFlight {
+    static CALLS: OnceLock<CallsInFlight> = OnceLock::new();
+    CALLS.get_or_init(CallsInFlight::default)
 }
 
 /// Instances are taken from a fixed pool; callers queue here rather than fail.
@@ -150,6 +196,7 @@ macro_rules! guest_call {
                 .acquire()
                 .await
                 .map_err(|e| DriverError::Plugin(e.to_string()))?;
+            let _ticking = calls_in_flight().enter();
             let mut $store = $self.store($permit);
             let raw = match &$self.pre {
                 Pre::Current(pre) => {

@@ -92,14 +92,19 @@ fn check_sell(
 }
 
 impl<D: ExchangeDriver> Executor<D> {
-    async fn trade_to_sell(&self, request: &SellRequest) -> Result<TradeRecord> {
+    /// The trade the request sells, given the asset's position as read.
+    async fn trade_to_sell(
+        &self,
+        request: &SellRequest,
+        position: Option<TradeRecord>,
+    ) -> Result<TradeRecord> {
         let asset = request.symbol.base();
         let trade = match &request.trade_id {
-            Some(id) => self.db.trade(id).await?,
-            None => self
-                .db
-                .active_position(self.exchange(), asset)
-                .await?
+            Some(id) => match position.filter(|p| &p.id == id) {
+                Some(trade) => trade,
+                None => self.db.trade(id).await?,
+            },
+            None => position
                 .ok_or_else(|| Error::not_found(format!("there is no open position in {asset}")))?,
         };
         if trade.asset != asset {
@@ -135,8 +140,23 @@ impl<D: ExchangeDriver> Executor<D> {
         {
             return Ok(trade);
         }
-        self.recover_before_trading(symbol.base()).await?;
-        let trade = match self.trade_to_sell(request).await {
+        // An unsettled order always holds its asset's slot (its trade is
+        // PENDING or CLOSING): only then is there anything to recover first.
+        let mut position = self
+            .db
+            .active_position(self.exchange(), symbol.base())
+            .await?;
+        if position
+            .as_ref()
+            .is_some_and(|p| matches!(p.status, TradeStatus::Pending | TradeStatus::Closing))
+        {
+            self.recover_before_trading(symbol.base()).await?;
+            position = self
+                .db
+                .active_position(self.exchange(), symbol.base())
+                .await?;
+        }
+        let trade = match self.trade_to_sell(request, position).await {
             Ok(trade) => trade,
             Err(error) => {
                 let trade_id = request.trade_id.as_deref();
