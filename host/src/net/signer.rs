@@ -77,9 +77,15 @@ impl Signer {
         }
     }
 
-    /// Held while a signed request is built, sent and answered.
-    pub async fn lane(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.lane.lock().await
+    /// Held while a signed request is built, sent and answered, for a
+    /// signature with a nonce: the exchange refuses a nonce below one it
+    /// has seen, so requests must arrive in the order they were signed.
+    /// A timestamped signature (Binance) needs no order: no lane.
+    pub async fn lane(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.style {
+            SignStyle::KrakenNonce => Some(self.lane.lock().await),
+            SignStyle::BinanceTimestamp => None,
+        }
     }
 
     /// The request signed, ready for the transport. `recv_window` bounds
@@ -177,5 +183,35 @@ mod tests {
             assert!(n > previous);
             previous = n;
         }
+    }
+
+    #[tokio::test]
+    async fn only_a_nonce_signature_queues_requests() {
+        let credentials = || {
+            Arc::new(
+                Credentials::for_profile(
+                    crate::profile::kraken::CREDENTIALS,
+                    Some("key".into()),
+                    Some("c2VjcmV0".into()),
+                )
+                .expect("credentials"),
+            )
+        };
+        let kraken = Signer::new(SignStyle::KrakenNonce, credentials(), None);
+        let held = kraken.lane().await;
+        assert!(held.is_some());
+        let second =
+            tokio::time::timeout(std::time::Duration::from_millis(20), kraken.lane()).await;
+        assert!(
+            second.is_err(),
+            "a second Kraken request waits for the first"
+        );
+        drop(held);
+        let binance = Signer::new(SignStyle::BinanceTimestamp, credentials(), None);
+        let (a, b) = (binance.lane().await, binance.lane().await);
+        assert!(
+            a.is_none() && b.is_none(),
+            "Binance requests go side by side"
+        );
     }
 }
