@@ -3,7 +3,7 @@
 //! nothing about wasm; the logic is in `CallState`'s methods below, shared
 //! by every contract version (see `since_v0_1` for the older one).
 
-use super::bindings::current::{config, http, log, state, types};
+use super::bindings::current::types;
 use super::limits::{MAX_LOG_BYTES_PER_CALL, MAX_LOG_LINES_PER_CALL};
 use super::store::CallState;
 use crate::db::driver_state::{MAX_KEY_BYTES, MAX_VALUE_BYTES};
@@ -99,69 +99,85 @@ pub(super) fn request(
     }
 }
 
+/// The four imports of one contract version, served by `CallState`'s
+/// methods above. Each version's bindings have their own types of the same
+/// shape, so one body serves them all.
+macro_rules! serve_imports {
+    ($($version:ident)::+) => {
+        use $($version)::+::{config, http, log, state};
+
+        impl http::Host for CallState {
+            async fn send(
+                &mut self,
+                req: http::Request,
+            ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
+                let request = $crate::runtime::host_impl::request(
+                    matches!(req.method, http::Method::Get),
+                    req.path,
+                    req.query,
+                    req.form,
+                    matches!(req.auth, http::Auth::Signed),
+                    req.cache_seconds,
+                );
+                Ok(self
+                    .http_send(request)
+                    .await
+                    .map(|r| http::Response {
+                        status: r.status,
+                        body: r.body,
+                    })
+                    .map_err(|e| match e {
+                        $crate::net::HttpError::NotSent(m) => http::HttpError::NotSent(m),
+                        $crate::net::HttpError::NoAnswer(m) => http::HttpError::NoAnswer(m),
+                        $crate::net::HttpError::Denied(m) => http::HttpError::Denied(m),
+                    }))
+            }
+        }
+
+        impl log::Host for CallState {
+            async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+                use $crate::runtime::host_impl::Level;
+                self.log_line(
+                    match level {
+                        log::Level::Trace => Level::Trace,
+                        log::Level::Debug => Level::Debug,
+                        log::Level::Info => Level::Info,
+                        log::Level::Warn => Level::Warn,
+                        log::Level::Error => Level::Error,
+                    },
+                    &message,
+                );
+                Ok(())
+            }
+        }
+
+        impl config::Host for CallState {
+            async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+                Ok(self.config_get(&key))
+            }
+        }
+
+        impl state::Host for CallState {
+            async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+                self.state_get(&key).await
+            }
+
+            async fn compare_and_swap(
+                &mut self,
+                key: String,
+                expected: Option<String>,
+                value: String,
+            ) -> wasmtime::Result<bool> {
+                self.state_cas(&key, expected.as_deref(), &value).await
+            }
+        }
+    };
+}
+pub(super) use serve_imports;
+
 impl types::Host for CallState {}
 
-impl http::Host for CallState {
-    async fn send(
-        &mut self,
-        req: http::Request,
-    ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
-        let request = request(
-            matches!(req.method, http::Method::Get),
-            req.path,
-            req.query,
-            req.form,
-            matches!(req.auth, http::Auth::Signed),
-            req.cache_seconds,
-        );
-        Ok(self
-            .http_send(request)
-            .await
-            .map(|r| http::Response {
-                status: r.status,
-                body: r.body,
-            })
-            .map_err(|e| match e {
-                HttpError::NotSent(m) => http::HttpError::NotSent(m),
-                HttpError::NoAnswer(m) => http::HttpError::NoAnswer(m),
-                HttpError::Denied(m) => http::HttpError::Denied(m),
-            }))
-    }
-}
-
-impl log::Host for CallState {
-    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        self.log_line(
-            match level {
-                log::Level::Trace => Level::Trace,
-                log::Level::Debug => Level::Debug,
-                log::Level::Info => Level::Info,
-                log::Level::Warn => Level::Warn,
-                log::Level::Error => Level::Error,
-            },
-            &message,
-        );
-        Ok(())
-    }
-}
-
-impl config::Host for CallState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.config_get(&key))
-    }
-}
-
-impl state::Host for CallState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        self.state_get(&key).await
-    }
-
-    async fn compare_and_swap(
-        &mut self,
-        key: String,
-        expected: Option<String>,
-        value: String,
-    ) -> wasmtime::Result<bool> {
-        self.state_cas(&key, expected.as_deref(), &value).await
-    }
+mod current_imports {
+    use super::CallState;
+    super::serve_imports!(crate::runtime::bindings::current);
 }

@@ -9,10 +9,8 @@
 //! call per symbol (see `WasmDriver::tickers`).
 
 use super::bindings::current::types as now;
-use super::bindings::v0_1::{config, http, log, state, types as old};
-use super::host_impl::{Level, request};
+use super::bindings::v0_1::types as old;
 use super::store::CallState;
-use crate::net::HttpError;
 
 pub fn market_order(order: now::MarketOrder) -> old::MarketOrder {
     old::MarketOrder {
@@ -160,67 +158,7 @@ pub fn lift<T, U>(
 
 impl old::Host for CallState {}
 
-impl http::Host for CallState {
-    async fn send(
-        &mut self,
-        req: http::Request,
-    ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
-        let request = request(
-            matches!(req.method, http::Method::Get),
-            req.path,
-            req.query,
-            req.form,
-            matches!(req.auth, http::Auth::Signed),
-            req.cache_seconds,
-        );
-        Ok(self
-            .http_send(request)
-            .await
-            .map(|r| http::Response {
-                status: r.status,
-                body: r.body,
-            })
-            .map_err(|e| match e {
-                HttpError::NotSent(m) => http::HttpError::NotSent(m),
-                HttpError::NoAnswer(m) => http::HttpError::NoAnswer(m),
-                HttpError::Denied(m) => http::HttpError::Denied(m),
-            }))
-    }
-}
-
-impl log::Host for CallState {
-    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        self.log_line(
-            match level {
-                log::Level::Trace => Level::Trace,
-                log::Level::Debug => Level::Debug,
-                log::Level::Info => Level::Info,
-                log::Level::Warn => Level::Warn,
-                log::Level::Error => Level::Error,
-            },
-            &message,
-        );
-        Ok(())
-    }
-}
-
-impl config::Host for CallState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.config_get(&key))
-    }
-}
-
-impl state::Host for CallState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        self.state_get(&key).await
-    }
-
-    async fn compare_and_swap(
-        &mut self,
-        key: String,
-        expected: Option<String>,
-        value: String,
-    ) -> wasmtime::Result<bool> {
-        self.state_cas(&key, expected.as_deref(), &value).await
-    }
+mod imports {
+    use super::CallState;
+    super::super::host_impl::serve_imports!(crate::runtime::bindings::v0_1);
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Executor;
 use super::settle::Sending;
 use crate::db::NewBuy;
-use crate::domain::trade::{TradeRecord, TradeStatus};
+use crate::domain::trade::TradeRecord;
 use crate::domain::{Symbol, amount};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Side, Ticker};
@@ -145,27 +145,8 @@ impl<D: ExchangeDriver> Executor<D> {
         {
             return Ok(trade);
         }
-        // An unsettled order always holds its asset's slot (its trade is
-        // PENDING or CLOSING), so a free slot means nothing to recover.
-        let mut position = self
-            .db
-            .active_position(self.exchange(), symbol.base())
-            .await?;
-        if position
-            .as_ref()
-            .is_some_and(|p| matches!(p.status, TradeStatus::Pending | TradeStatus::Closing))
-        {
-            // Settle this asset's earlier unknown outcomes (which may free
-            // the slot), or refuse to trade it if the exchange cannot be
-            // asked. Other assets' orders are not this decision's business.
-            self.recover_before_trading(symbol.base()).await?;
-            position = self
-                .db
-                .active_position(self.exchange(), symbol.base())
-                .await?;
-        }
         // A friendly early answer; the database index is what enforces it.
-        if let Some(existing) = position {
+        if let Some(existing) = self.settled_position(symbol.base()).await? {
             let error = Error::new(
                 ErrorKind::DuplicatePosition,
                 format!(

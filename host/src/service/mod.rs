@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 
 use crate::db::{Database, Event, EventKind};
 use crate::domain::Symbol;
-use crate::domain::trade::TradeRecord;
+use crate::domain::trade::{TradeRecord, TradeStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{
     Balance, DriverError, ExchangeDriver, ExchangeState, ExchangeStatus, MarketRules, MarketStatus,
@@ -168,6 +168,24 @@ impl<D: ExchangeDriver> Executor<D> {
 
     async fn ticker(&self, symbol: &Symbol) -> Result<Ticker> {
         Ok(retry::read("ticker", || self.driver.ticker(symbol)).await?)
+    }
+
+    /// The asset's position on this exchange, once the orders that hold it
+    /// in flight are settled where the exchange can say — or an error if it
+    /// cannot be asked (the asset is not traded blind). An unsettled order
+    /// always holds its asset's slot (its trade is PENDING or CLOSING), so a
+    /// free slot or an OPEN position means there is nothing to recover, and
+    /// other assets' orders are not this decision's business.
+    async fn settled_position(&self, asset: &str) -> Result<Option<TradeRecord>> {
+        let position = self.db.active_position(self.exchange(), asset).await?;
+        let in_flight = position
+            .as_ref()
+            .is_some_and(|p| matches!(p.status, TradeStatus::Pending | TradeStatus::Closing));
+        if !in_flight {
+            return Ok(position);
+        }
+        self.recover_before_trading(asset).await?;
+        self.db.active_position(self.exchange(), asset).await
     }
 
     /// A decision the host refused by its own rules goes in the audit trail.

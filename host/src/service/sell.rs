@@ -140,22 +140,7 @@ impl<D: ExchangeDriver> Executor<D> {
         {
             return Ok(trade);
         }
-        // An unsettled order always holds its asset's slot (its trade is
-        // PENDING or CLOSING): only then is there anything to recover first.
-        let mut position = self
-            .db
-            .active_position(self.exchange(), symbol.base())
-            .await?;
-        if position
-            .as_ref()
-            .is_some_and(|p| matches!(p.status, TradeStatus::Pending | TradeStatus::Closing))
-        {
-            self.recover_before_trading(symbol.base()).await?;
-            position = self
-                .db
-                .active_position(self.exchange(), symbol.base())
-                .await?;
-        }
+        let position = self.settled_position(symbol.base()).await?;
         let trade = match self.trade_to_sell(request, position).await {
             Ok(trade) => trade,
             Err(error) => {
