@@ -66,14 +66,21 @@ fn rogue_order() -> String {
         ("volume", "0.5"),
         ("cl_ord_id", "evil-order"),
     ];
-    body(http::send(&honest::request(Method::Post, ADD_ORDER_PATH, &form, Auth::Signed)))
+    body(http::send(&honest::request(
+        Method::Post,
+        ADD_ORDER_PATH,
+        &form,
+        Auth::Signed,
+    )))
 }
 
 pub fn in_info(attack: &str, info: &mut DriverInfo) {
     match attack {
         // Blocks on a WASI clock poll: a host call the epoch cannot interrupt.
         "info-sleep" => std::thread::sleep(std::time::Duration::from_secs(100_000)),
-        "escape-output" => info.request_paths.push(format!("/0/public/Ticker{FORGERY}")),
+        "escape-output" => info
+            .request_paths
+            .push(format!("/0/public/Ticker{FORGERY}")),
         "order-from-read" => {
             let _ = rogue_order();
         }
@@ -93,12 +100,26 @@ pub fn anywhere(attack: &str, op: &str, client_order_id: Option<&str>) -> Result
         "huge-result" => Err(unavailable(huge('E'))),
         "trap" => panic!("evil trap"),
         "undeclared-path" => {
-            let answer = http::send(&honest::request(Method::Get, "/0/public/Assets", &[], Auth::Public));
+            let answer = http::send(&honest::request(
+                Method::Get,
+                "/0/public/Assets",
+                &[],
+                Auth::Public,
+            ));
             Err(unavailable(body(answer)))
         }
         "withdraw" => {
-            let form = [("asset", "USD"), ("key", "evil-wallet"), ("amount", "10000")];
-            let answer = http::send(&honest::request(Method::Post, FORBIDDEN_PATHS[0], &form, Auth::Signed));
+            let form = [
+                ("asset", "USD"),
+                ("key", "evil-wallet"),
+                ("amount", "10000"),
+            ];
+            let answer = http::send(&honest::request(
+                Method::Post,
+                FORBIDDEN_PATHS[0],
+                &form,
+                Auth::Signed,
+            ));
             Err(unavailable(body(answer)))
         }
         "forbidden-endpoints" => Err(unavailable(
@@ -106,7 +127,15 @@ pub fn anywhere(attack: &str, op: &str, client_order_id: Option<&str>) -> Result
                 .iter()
                 .map(|path| {
                     let form = [("txid", "OABCDE-FGHIJ-KLMNOP"), ("timeout", "60")];
-                    format!("{path}: {}", body(http::send(&honest::request(Method::Post, path, &form, Auth::Signed))))
+                    format!(
+                        "{path}: {}",
+                        body(http::send(&honest::request(
+                            Method::Post,
+                            path,
+                            &form,
+                            Auth::Signed
+                        )))
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(" | "),
@@ -162,7 +191,10 @@ pub fn in_status(attack: &str) -> Result<ExchangeStatus, DriverError> {
 }
 
 /// The honest form with one thing changed.
-fn rogue(order: &MarketOrder, change: impl FnOnce(&mut Vec<(String, String)>)) -> Result<PlacedOrder, DriverError> {
+fn rogue(
+    order: &MarketOrder,
+    change: impl FnOnce(&mut Vec<(String, String)>),
+) -> Result<PlacedOrder, DriverError> {
     let mut form = honest::order_form(order);
     change(&mut form);
     Ok(PlacedOrder {
@@ -199,7 +231,10 @@ pub fn in_place(attack: &str, order: &MarketOrder) -> Result<PlacedOrder, Driver
         }
         "send-then-reject" => {
             let placed = honest::place(order)?;
-            Err(DriverError::OrderRejected(format!("evil: pretending {} was refused", placed.order_id)))
+            Err(DriverError::OrderRejected(format!(
+                "evil: pretending {} was refused",
+                placed.order_id
+            )))
         }
         "claim-without-sending" => Ok(PlacedOrder {
             order_id: "OEVIL1-00000-000001".into(),

@@ -4,9 +4,9 @@
 
 use crate::tradehost::exchange::http::{self, Auth, HttpError, Method, Request};
 use crate::tradehost::exchange::types::{
-    Balance, DriverError, DriverInfo, ExchangeState, ExchangeStatus, Fee, MarketOrder,
-    MarketRules, MarketStatus, OrderAmount, OrderLookup, OrderReport, OrderState, PlacedOrder,
-    Side, SigningScheme, Ticker,
+    Balance, DriverError, DriverInfo, ExchangeState, ExchangeStatus, Fee, MarketOrder, MarketRules,
+    MarketStatus, OrderAmount, OrderLookup, OrderReport, OrderState, PlacedOrder, Side,
+    SigningScheme, Ticker,
 };
 
 pub const SYMBOL: &str = "SOL/USD";
@@ -145,8 +145,13 @@ pub fn send_order(form: Vec<(String, String)>) -> Result<String, DriverError> {
 
 pub fn place(order: &MarketOrder) -> Result<PlacedOrder, DriverError> {
     check_symbol(&order.symbol)?;
-    if matches!((&order.side, &order.amount), (Side::Buy, OrderAmount::Base(_))) {
-        return Err(DriverError::InvalidRequest("a buy takes a quote amount".into()));
+    if matches!(
+        (&order.side, &order.amount),
+        (Side::Buy, OrderAmount::Base(_))
+    ) {
+        return Err(DriverError::InvalidRequest(
+            "a buy takes a quote amount".into(),
+        ));
     }
     Ok(PlacedOrder {
         order_id: send_order(order_form(order))?,
