@@ -31,7 +31,13 @@ use tradehost::exchange::types::{
 
 /// `ops::Http` over the host's imports. (Natively only type-checked:
 /// nothing is exported there, so the glue is unused.)
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 struct Host;
 
 impl ops::Http for Host {
@@ -64,7 +70,13 @@ impl ops::Http for Host {
     }
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 struct Driver;
 
 impl Guest for Driver {
@@ -108,4 +120,11 @@ impl Guest for Driver {
 // Only a component exports: native builds (unit tests) would otherwise emit
 // symbols named like `tradehost:exchange/...`, which native linkers refuse.
 #[cfg(target_arch = "wasm32")]
-export!(Driver);
+#[allow(
+    unsafe_code,
+    reason = "the export glue wit-bindgen generates: the only unsafe code in a driver"
+)]
+mod export {
+    use super::Driver;
+    crate::export!(Driver with_types_in crate);
+}

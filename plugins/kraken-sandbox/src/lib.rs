@@ -56,7 +56,13 @@ use tradehost::exchange::{config as host_config, log, state};
 
 /// `Env` over the host's imports. (Natively only type-checked: nothing
 /// is exported there, so the glue is unused.)
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 struct Host;
 
 impl env::Env for Host {
@@ -96,7 +102,13 @@ impl env::Env for Host {
 }
 
 /// Configuration is read afresh on every call: each call is a new instance.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 fn with_config<T>(
     f: impl FnOnce(&Host, &config::Config) -> Result<T, DriverError>,
 ) -> Result<T, DriverError> {
@@ -104,7 +116,13 @@ fn with_config<T>(
     f(&Host, &cfg)
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 struct Driver;
 
 impl Guest for Driver {
@@ -159,4 +177,11 @@ impl Guest for Driver {
 // Only a component exports: native builds (unit tests) would otherwise emit
 // symbols named like `tradehost:exchange/...`, which native linkers refuse.
 #[cfg(target_arch = "wasm32")]
-export!(Driver);
+#[allow(
+    unsafe_code,
+    reason = "the export glue wit-bindgen generates: the only unsafe code in a driver"
+)]
+mod export {
+    use super::Driver;
+    crate::export!(Driver with_types_in crate);
+}

@@ -52,7 +52,13 @@ fn attack_in(op: &str) -> Result<Option<String>, DriverError> {
     })
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 struct Driver;
 
 impl Guest for Driver {
@@ -125,4 +131,11 @@ impl Guest for Driver {
 // Only a component exports: native builds would otherwise emit symbols
 // named like `tradehost:exchange/...`, which native linkers refuse.
 #[cfg(target_arch = "wasm32")]
-export!(Driver);
+#[allow(
+    unsafe_code,
+    reason = "the export glue wit-bindgen generates: the only unsafe code here"
+)]
+mod export {
+    use super::Driver;
+    crate::export!(Driver with_types_in crate);
+}

@@ -17,7 +17,13 @@ fn unavailable<T>() -> Result<T, DriverError> {
     )))
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "used only by the export, which exists only in the component"
+    )
+)]
 struct Driver;
 
 impl Guest for Driver {
@@ -63,4 +69,11 @@ impl Guest for Driver {
 }
 
 #[cfg(target_arch = "wasm32")]
-export!(Driver);
+#[allow(
+    unsafe_code,
+    reason = "the export glue wit-bindgen generates: the only unsafe code here"
+)]
+mod export {
+    use super::Driver;
+    crate::export!(Driver with_types_in crate);
+}
