@@ -72,7 +72,7 @@ pub fn info() -> DriverInfo {
         driver_version: env!("CARGO_PKG_VERSION").into(),
         signing: SigningScheme::BinanceHmacSha256,
         default_base_url: "https://api.binance.com".into(),
-        request_paths: requests::PATHS.iter().map(|p| p.to_string()).collect(),
+        request_paths: requests::PATHS.iter().map(ToString::to_string).collect(),
     }
 }
 

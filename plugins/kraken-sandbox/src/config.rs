@@ -227,11 +227,11 @@ mod tests {
         let cfg = load(&env).expect("loads");
         assert_eq!(cfg.price_source, PriceSource::Kraken);
         assert_eq!(
-            cfg.prices.get("BTC/USD").map(|d| d.to_string()),
+            cfg.prices.get("BTC/USD").map(ToString::to_string),
             Some("65001".into())
         );
         assert_eq!(
-            cfg.prices.get("SOL/USD").map(|d| d.to_string()),
+            cfg.prices.get("SOL/USD").map(ToString::to_string),
             Some("150.5".into())
         );
         assert_eq!(cfg.spread_bps.to_string(), "2.5");

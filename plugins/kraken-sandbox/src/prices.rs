@@ -307,7 +307,7 @@ mod tests {
     /// Symbol, bid, ask, last of each; an error as its debug text.
     fn ticks(env: &MemEnv, symbols: &[&str]) -> Result<Vec<[String; 4]>, String> {
         let cfg = config::load(env).map_err(|e| format!("{e:?}"))?;
-        let symbols: Vec<String> = symbols.iter().map(|s| s.to_string()).collect();
+        let symbols: Vec<String> = symbols.iter().map(ToString::to_string).collect();
         let list = tickers(env, &cfg, &symbols).map_err(|e| format!("{e:?}"))?;
         Ok(list
             .into_iter()
@@ -337,7 +337,7 @@ mod tests {
         let body = r#"{"error":["EQuery:Unknown asset pair"]}"#;
         match parse_kraken_ticker(body, "XXBTZUSD") {
             Err(DriverError::Unavailable(msg)) => {
-                assert!(msg.contains("EQuery:Unknown asset pair"), "{msg}")
+                assert!(msg.contains("EQuery:Unknown asset pair"), "{msg}");
             }
             other => panic!("{other:?}"),
         }
@@ -597,7 +597,7 @@ mod tests {
         set_price(&env, "price/BTC/USD", "79228162514264337593543950335");
         match tick(&env, "BTC/USD") {
             Err(DriverError::InvalidRequest(msg)) => {
-                assert!(msg.contains("`price/BTC/USD`"), "{msg}")
+                assert!(msg.contains("`price/BTC/USD`"), "{msg}");
             }
             other => panic!("{other:?}"),
         }

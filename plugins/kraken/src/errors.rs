@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn any_doubtful_error_makes_an_add_order_answer_unknown() {
-        let list = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let list = |e: &[&str]| e.iter().map(ToString::to_string).collect::<Vec<_>>();
         let place = |e: &[&str]| name(&from_kraken(OpKind::Place, &list(e)));
         let read = |e: &[&str]| name(&from_kraken(OpKind::Read, &list(e)));
         let funds = "EOrder:Insufficient funds";

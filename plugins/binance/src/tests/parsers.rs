@@ -209,7 +209,7 @@ fn symbols_are_never_split_nor_aliased() {
 fn unreadable_entry_is_unavailable_not_invalid() {
     match rules("BAD/USDT") {
         Err(DriverError::Unavailable(msg)) => {
-            assert!(msg.contains("BADUSDT") && msg.contains("LOT_SIZE"), "{msg}")
+            assert!(msg.contains("BADUSDT") && msg.contains("LOT_SIZE"), "{msg}");
         }
         other => panic!("{other:?}"),
     }

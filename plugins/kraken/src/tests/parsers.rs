@@ -11,7 +11,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn kraken(errors: &[&str]) -> Failure {
-    Failure::Kraken(errors.iter().map(|e| e.to_string()).collect())
+    Failure::Kraken(errors.iter().map(ToString::to_string).collect())
 }
 
 fn is_malformed<T: std::fmt::Debug>(r: Result<T, Failure>) -> bool {

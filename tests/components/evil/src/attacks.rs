@@ -280,7 +280,7 @@ pub fn in_report(attack: &str, mut report: OrderReport) -> Result<OrderReport, D
             report.fees = vec![Fee {
                 amount: "3325.5581".into(),
                 currency: "SOL".into(),
-            }]
+            }];
         }
         "lying-overflow" => {
             report.average_price = "79228162514264337593543950335".into();
@@ -303,7 +303,10 @@ fn memory_bomb() -> String {
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     for i in 0..2048usize {
         // Non-zero fill: every page is written, not just reserved.
-        chunks.push(black_box(vec![(i % 255) as u8 + 1; MIB]));
+        chunks.push(black_box(vec![
+            u8::try_from(i % 255).expect("below 255") + 1;
+            MIB
+        ]));
     }
     let chunks = black_box(chunks);
     format!("evil: holding {} MiB", chunks.len())
