@@ -50,14 +50,13 @@ fn private(meta: &Metadata) -> bool {
 /// Why a directory cannot hold compiled code, if it cannot. Created 0700 if
 /// missing.
 pub fn refuse_dir(dir: &Path) -> Option<String> {
-    if std::fs::symlink_metadata(dir).is_err() {
-        if let Err(err) = std::fs::DirBuilder::new()
+    if std::fs::symlink_metadata(dir).is_err()
+        && let Err(err) = std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-        {
-            return Some(format!("it cannot be created: {err}"));
-        }
+    {
+        return Some(format!("it cannot be created: {err}"));
     }
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(meta) => meta,
@@ -81,7 +80,7 @@ pub fn refuse_dir(dir: &Path) -> Option<String> {
 fn read_private(path: &Path) -> Option<Vec<u8>> {
     let mut file = OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
         .open(path)
         .ok()?;
     let meta = file.metadata().ok()?;
@@ -127,7 +126,7 @@ pub fn load(
             match loaded {
                 Ok(component) => return Ok((component, Origin::LoadedFromCache)),
                 Err(err) => {
-                    tracing::warn!(error = %err, "cached driver artifact unusable; recompiling")
+                    tracing::warn!(error = %err, "cached driver artifact unusable; recompiling");
                 }
             }
         } else {
@@ -153,7 +152,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
         .open(&tmp)
         .map_err(|e| e.to_string())?;
     file.write_all(bytes).map_err(|e| e.to_string())?;

@@ -248,12 +248,12 @@ impl WasmDriver {
         let engine = engine()?;
         let name = crate::text::untrusted(&services.name, 200);
         let sha256 = cache::sha256_hex(bytes);
-        if let Some(pin) = &options.sha256_pin {
-            if !pin.eq_ignore_ascii_case(&sha256) {
-                return Err(Error::config(format!(
-                    "driver {name:?} has SHA-256 {sha256}, but TRADEHOST_PLUGIN_SHA256 pins {pin}; refusing to start"
-                )));
-            }
+        if let Some(pin) = &options.sha256_pin
+            && !pin.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(Error::config(format!(
+                "driver {name:?} has SHA-256 {sha256}, but TRADEHOST_PLUGIN_SHA256 pins {pin}; refusing to start"
+            )));
         }
         let (component, _origin) = cache::load(engine, bytes, options.cache_dir.as_deref())
             .map_err(|e| {
