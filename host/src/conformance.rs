@@ -147,7 +147,7 @@ pub async fn run<D: ExchangeDriver>(driver: &D, scope: &Scope) -> Vec<Check> {
     if scope.orders {
         match (rules, ticker) {
             (Ok(rules), Ok(ticker)) => {
-                checks.extend(round_trip(driver, symbol, &rules, ticker.ask).await)
+                checks.extend(round_trip(driver, symbol, &rules, ticker.ask).await);
             }
             _ => checks.push(check("orders", Err("no rules or ticker".to_owned()))),
         }

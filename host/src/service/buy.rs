@@ -48,12 +48,12 @@ impl BuyRequest {
                 .transpose()?,
             ids: None,
         };
-        if let (Some(sl), Some(tp)) = (request.stop_loss, request.take_profit) {
-            if sl >= tp {
-                return Err(Error::invalid_input(format!(
-                    "stop-loss {sl} must be below take-profit {tp}"
-                )));
-            }
+        if let (Some(sl), Some(tp)) = (request.stop_loss, request.take_profit)
+            && sl >= tp
+        {
+            return Err(Error::invalid_input(format!(
+                "stop-loss {sl} must be below take-profit {tp}"
+            )));
         }
         Ok(request)
     }
