@@ -161,7 +161,7 @@ async fn close(state: &Shared, trade: &TradeRecord, reason: ExitReason) {
         ),
         // The trade stays open with its stops; the next round tries again.
         Err(err) => {
-            tracing::warn!(trade_id = %trade.id, error = %err, "soft stop: the sell failed")
+            tracing::warn!(trade_id = %trade.id, error = %err, "soft stop: the sell failed");
         }
     }
 }
@@ -181,6 +181,10 @@ async fn reconcile_round(state: &Shared) {
 async fn try_reconcile(state: &Shared) -> Result<()> {
     let db = state.executor.database();
     let (unsettled, oldest) = db.unsettled_summary(state.executor.exchange()).await?;
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a count of orders: exact in f64 up to 2^53"
+    )]
     gauge!("tradehost_unsettled_orders").set(unsettled as f64);
     // An order younger than one round may still be in its own request's
     // hands; it is looked at next round if it stays unsettled.
@@ -193,6 +197,10 @@ async fn try_reconcile(state: &Shared) -> Result<()> {
     let reconciled = state.executor.reconcile().await?;
     count_reconciled(&reconciled);
     let (unsettled, _) = db.unsettled_summary(state.executor.exchange()).await?;
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a count of orders: exact in f64 up to 2^53"
+    )]
     gauge!("tradehost_unsettled_orders").set(unsettled as f64);
     Ok(())
 }

@@ -244,12 +244,11 @@ async fn replay(state: &Shared, key: &str, side: &str, status: u16, body: &str) 
     }
     let db = state.executor.database();
     let client_order_id = ids_of(key).client_order_id;
-    let (order, trade) = match (
+    let (Ok(order), Ok(Some(trade))) = (
         db.order(&client_order_id).await,
         db.trade_of_order(&client_order_id).await,
-    ) {
-        (Ok(order), Ok(Some(trade))) => (order, trade),
-        _ => return stored(),
+    ) else {
+        return stored();
     };
     match order.status {
         OrderStatus::Filled => executed(side, &trade),
