@@ -2,9 +2,6 @@
 //! Binance on 127.0.0.1: what a driver may send, how it is signed, the one
 //! order a permit buys, and the exchange's rate limits kept.
 
-// A test that cannot unwrap has failed: the panic is its report.
-#![allow(clippy::unwrap_used)]
-
 use std::str::FromStr;
 
 use fake_exchange::binance::{FakeBinance, Fault};

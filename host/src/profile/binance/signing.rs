@@ -8,9 +8,8 @@ use sha2::Sha256;
 /// Binance's `signature`: lower-case hex of HMAC-SHA256(secret, payload),
 /// where the payload is the query string and the body concatenated as sent.
 pub fn binance_signature(secret: &[u8], payload: &str) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        unreachable!("HMAC takes keys of any length");
     };
     mac.update(payload.as_bytes());
     mac.finalize()

@@ -1,6 +1,3 @@
-// A test that cannot unwrap has failed: the panic is its report.
-#![allow(clippy::unwrap_used)]
-
 use super::*;
 
 fn d(text: &str) -> Decimal {

@@ -198,7 +198,8 @@ fn plain_decimal(text: &str) -> Option<Decimal> {
 /// they mean. Anything else — `EService:Unavailable`, internal errors,
 /// `EOrder:Duplicate cl_ord_id`, strings never seen — proves nothing.
 fn refusal(error: &str) -> Option<DriverError> {
-    const KINDS: &[(&str, fn(String) -> DriverError)] = &[
+    type Kind = fn(String) -> DriverError;
+    const KINDS: &[(&str, Kind)] = &[
         ("EOrder:Insufficient funds", DriverError::InsufficientFunds),
         ("EOrder:Order minimum not met", DriverError::BelowMinimum),
         ("EOrder:Cost minimum not met", DriverError::BelowMinimum),

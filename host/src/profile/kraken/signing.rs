@@ -32,6 +32,10 @@ mod tests {
 
     /// Kraken's published example (docs "Spot REST Authentication").
     #[test]
+    #[allow(
+        clippy::unreadable_literal,
+        reason = "Kraken's published nonce, spelled as in the body it signs"
+    )]
     fn reproduces_krakens_published_signature() {
         let key = STANDARD
             .decode("kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==")
