@@ -515,7 +515,7 @@ pub(super) fn exchange_info(st: &State, p: &Params, now_ms: i64) -> Result<Value
             {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1,
                 "limit": st.order_limit_1d},
             {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5,
-                "limit": 300000},
+                "limit": 300_000},
         ],
         "exchangeFilters": [],
         "symbols": symbols.into_iter().map(symbol_json).collect::<Vec<_>>(),

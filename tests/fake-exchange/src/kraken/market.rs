@@ -43,7 +43,10 @@ impl Quote {
 
 /// (id, altname, wsname, base, ordermin, lot_decimals, pair_decimals,
 /// cost_decimals, tick_size); all quote ZUSD with costmin 0.5.
-#[allow(clippy::type_complexity)]
+#[allow(
+    clippy::type_complexity,
+    reason = "a table, one row per pair as the reference lists it"
+)]
 const PAIRS: [(&str, &str, &str, &str, &str, u32, u32, u32, &str); 5] = [
     (
         "XXBTZUSD", "XBTUSD", "XBT/USD", "XXBT", "0.00005", 8, 1, 5, "0.1",
@@ -269,25 +272,25 @@ fn ticker(q: &Quote) -> Value {
 fn asset_pair(p: &Pair) -> Value {
     let fees = json!([
         [0, 0.26],
-        [50000, 0.24],
-        [100000, 0.22],
-        [250000, 0.2],
-        [500000, 0.18],
-        [1000000, 0.16],
-        [2500000, 0.14],
-        [5000000, 0.12],
-        [10000000, 0.1]
+        [50_000, 0.24],
+        [100_000, 0.22],
+        [250_000, 0.2],
+        [500_000, 0.18],
+        [1_000_000, 0.16],
+        [2_500_000, 0.14],
+        [5_000_000, 0.12],
+        [10_000_000, 0.1]
     ]);
     let fees_maker = json!([
         [0, 0.16],
-        [50000, 0.14],
-        [100000, 0.12],
-        [250000, 0.1],
-        [500000, 0.08],
-        [1000000, 0.06],
-        [2500000, 0.04],
-        [5000000, 0.02],
-        [10000000, 0]
+        [50_000, 0.14],
+        [100_000, 0.12],
+        [250_000, 0.1],
+        [500_000, 0.08],
+        [1_000_000, 0.06],
+        [2_500_000, 0.04],
+        [5_000_000, 0.02],
+        [10_000_000, 0]
     ]);
     json!({
         "altname": p.altname,

@@ -19,6 +19,10 @@ fn truthy(v: Option<&str>) -> bool {
 }
 
 /// Unix microseconds as Kraken's float seconds.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "Kraken sends times as float seconds; microseconds since 1970 are exact in f64 until 2255"
+)]
 fn epoch(micros: i64) -> f64 {
     micros as f64 / 1e6
 }

@@ -1,8 +1,10 @@
 //! Proves the fake Binance faithful to shared/reference/binance-api.md, with
 //! a plain reqwest client and the fake's own signer (not tradehost's).
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 mod faults;
 mod limits;

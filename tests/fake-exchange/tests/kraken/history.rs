@@ -131,7 +131,12 @@ async fn the_fakes_clock_drives_time_deadlines_and_order_times() {
     let txid = result(&placed)["txid"][0].as_str().unwrap().to_owned();
     let query = client.call("QueryOrders", &[("txid", &txid)]).await;
     let opentm = result(&query)[&txid]["opentm"].as_f64().unwrap();
-    assert!((opentm - real.timestamp() as f64 - 600.0).abs() <= 2.0);
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "seconds since 1970: exact in f64"
+    )]
+    let real_seconds = real.timestamp() as f64;
+    assert!((opentm - real_seconds - 600.0).abs() <= 2.0);
     assert_eq!(
         kraken.applied_orders()[0].deadline.as_deref(),
         Some(fake_in_30s.as_str())
