@@ -4,9 +4,6 @@
 //! or BNB), the request shapes and signatures, vetting with `plugin`, and —
 //! in `binance_faults` — every fault the fake can inject and its rate limits.
 
-// A test that cannot unwrap has failed: the panic is its report.
-#![allow(clippy::unwrap_used)]
-
 use std::str::FromStr;
 
 use rust_decimal::Decimal;

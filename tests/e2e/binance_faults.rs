@@ -3,9 +3,6 @@
 //! (`faults`), and its rate limits kept — a 429's `Retry-After` honoured,
 //! and the request-weight budget never spent.
 
-// A test that cannot unwrap has failed: the panic is its report.
-#![allow(clippy::unwrap_used)]
-
 use std::time::{Duration, Instant};
 
 use tradehost::ErrorKind;

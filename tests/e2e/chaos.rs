@@ -49,7 +49,7 @@ impl Rng {
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+        &items[usize::try_from(self.below(items.len() as u64)).expect("below a length")]
     }
 }
 
@@ -159,7 +159,7 @@ async fn run(backend: Backend, seed: u64, rounds: usize) {
         let mut children: Vec<Child> = (0..3).map(|_| command(&env, &mut rng)).collect();
         if rng.chance(15) {
             tokio::time::sleep(Duration::from_millis(50 + rng.below(400))).await;
-            let victim = rng.below(children.len() as u64) as usize;
+            let victim = usize::try_from(rng.below(children.len() as u64)).expect("below a length");
             let _ = children[victim].kill(); // SIGKILL, mid-order or not
         }
         for mut child in children {

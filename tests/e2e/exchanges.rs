@@ -78,7 +78,7 @@ async fn each_exchange_keeps_its_own_positions_and_orders(backend: Backend) {
         .into_iter()
         .map(|t| t.id)
         .collect();
-    assert_eq!(mine, [simulated.id.clone()]);
+    assert_eq!(mine, std::slice::from_ref(&simulated.id));
     let foreign = sandbox
         .execute_sell("SOL/USD", None, Some(&real.id))
         .await

@@ -5,9 +5,6 @@
 //! recorded fill is one executed order, and no client order id was ever
 //! executed twice. The cases are the exchange's; the checks are these.
 
-// A test that cannot unwrap has failed: the panic is its report.
-#![allow(clippy::unwrap_used)]
-
 use std::time::{Duration, Instant};
 
 use tradehost::ErrorKind;

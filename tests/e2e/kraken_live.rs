@@ -450,7 +450,8 @@ async fn nonces_survive_a_restart_with_a_clock_behind(backend: Backend) {
         );
     }
     let nonces: Vec<u64> = fake.received().iter().filter_map(|r| r.nonce).collect();
-    assert_eq!(nonces, [ahead as u64 + 1, ahead as u64 + 2]);
+    let ahead = u64::try_from(ahead).expect("after 1970");
+    assert_eq!(nonces, [ahead + 1, ahead + 2]);
     assert_eq!(fake.nonce_errors(), 0);
     // No key material is stored: only the hash-derived id.
     let stored: String = sqlx::query_scalar("SELECT key_id FROM api_nonces")

@@ -133,9 +133,9 @@ async fn partial_sell_then_close_realises_fee_inclusive_pnl(backend: Backend) {
             .unwrap();
         fees += fee_in(&report, "USD");
         if side == "BUY" {
-            cost += report.cost
+            cost += report.cost;
         } else {
-            proceeds += report.cost
+            proceeds += report.cost;
         }
     }
     assert_eq!(closed.fees, fees);

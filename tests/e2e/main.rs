@@ -1,6 +1,11 @@
 //! End-to-end tests: the real host loading the real sandbox component,
 //! against a real SQLite file and the real Postgres.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod common;
 mod components;
 

@@ -2,9 +2,6 @@
 //! does not depend on the exchange — the exchange's ledger against the
 //! database, the fault runs — are written once and run on both.
 
-// A test that cannot unwrap has failed: the panic is its report.
-#![allow(clippy::unwrap_used)]
-
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
@@ -47,7 +44,10 @@ pub trait Ledger {
 }
 
 /// A fake exchange a host can trade on, with faults to inject.
-#[allow(async_fn_in_trait)]
+#[allow(
+    async_fn_in_trait,
+    reason = "a trait of this test crate, used with concrete types: no caller needs a Send bound"
+)]
 pub trait Venue: Ledger + Sized {
     type Fault: Clone + Debug;
     /// Two markets, for a buy run and a buy-then-sell run.

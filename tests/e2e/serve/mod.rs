@@ -158,7 +158,7 @@ impl Server {
 
     /// Sends SIGTERM.
     pub fn terminate(&self) {
-        let pid = self.child.id().expect("running") as i32;
+        let pid = i32::try_from(self.child.id().expect("running")).expect("a pid_t");
         let pid = rustix::process::Pid::from_raw(pid).expect("a pid");
         rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("signal sent");
     }
