@@ -12,6 +12,11 @@
 //!
 //! Results print as a Markdown table; docs/BENCHMARKS.md records them.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark code: a failed unwrap is a failed run"
+)]
+
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -34,6 +39,12 @@ impl Stats {
         samples.sort();
         Stats { samples }
     }
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "an index into the samples: (len - 1) * p, rounded, for p in [0, 1]"
+    )]
     fn pct(&self, p: f64) -> Duration {
         let i = ((self.samples.len() as f64 - 1.0) * p).round() as usize;
         self.samples[i]
@@ -64,8 +75,10 @@ impl<D> Timed<D> {
     async fn time<T>(&self, f: impl std::future::Future<Output = T>) -> T {
         let start = Instant::now();
         let out = f.await;
-        self.nanos
-            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.nanos.fetch_add(
+            u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         out
     }
 }
@@ -275,6 +288,10 @@ async fn pipeline(rows: &mut Vec<[String; 4]>, label: &str, database_url: &str) 
             host.push(elapsed.saturating_sub(in_driver));
         }
     }
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a count of orders: exact in f64"
+    )]
     let rate = (PAIRS * 2) as f64 / started.elapsed().as_secs_f64();
     let (total, host) = (Stats::new(total), Stats::new(host));
     rows.push([
@@ -409,9 +426,11 @@ fn throughput(rows: &mut Vec<[String; 4]>, dir: &std::path::Path) {
         ms(elapsed),
         "≥ 1 000/s".into(),
     ]);
+    #[allow(clippy::cast_precision_loss, reason = "KiB of memory: exact in f64")]
+    let peak_mib = peak as f64 / 1024.0;
     rows.push([
         "peak resident memory of `tradehost run`".into(),
-        format!("{:.1} MiB", peak as f64 / 1024.0),
+        format!("{peak_mib:.1} MiB"),
         String::new(),
         "≤ 30 MiB".into(),
     ]);
