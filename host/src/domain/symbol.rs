@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 pub struct Currency(String);
 
 impl Currency {
+    /// A code of 2 to 10 letters or digits, upper-cased, aliases folded (XBT is
+    /// BTC).
     pub fn parse(input: &str) -> Result<Currency> {
         let code = input.trim();
         if !valid_code(code) {
@@ -21,6 +23,7 @@ impl Currency {
         Ok(Currency(canonical_currency(code)))
     }
 
+    /// The code ("BTC").
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -56,6 +59,8 @@ fn canonical_currency(code: &str) -> String {
 }
 
 impl Symbol {
+    /// `BASE/QUOTE` with two different valid codes, upper-cased, aliases
+    /// folded; otherwise an `InvalidSymbol` error.
     pub fn parse(input: &str) -> Result<Symbol> {
         let text = input.trim();
         let bad = |why: &str| {
@@ -90,6 +95,7 @@ impl Symbol {
         &self.base
     }
 
+    /// The currency prices and amounts to spend are in.
     pub fn quote(&self) -> &str {
         &self.quote
     }

@@ -6,19 +6,24 @@ use rust_decimal::Decimal;
 
 use crate::exchange::{Fee, Side};
 
+/// Where a position stands. PENDING, OPEN and CLOSING hold the asset's one
+/// position slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TradeStatus {
     /// Slot reserved, buy order in flight or its outcome not yet known.
     Pending,
+    /// Bought: the fill is recorded and the position is held.
     Open,
     /// Sell order in flight or its outcome not yet known.
     Closing,
+    /// Nothing left to sell (sold, or only dust remains); the slot is free.
     Closed,
     /// The buy was proven not placed; the slot is free.
     Rejected,
 }
 
 impl TradeStatus {
+    /// Every status, for parsing the stored spelling back.
     pub const ALL: [TradeStatus; 5] = [
         TradeStatus::Pending,
         TradeStatus::Open,
@@ -27,6 +32,7 @@ impl TradeStatus {
         TradeStatus::Rejected,
     ];
 
+    /// The spelling stored and shown ("OPEN").
     pub fn as_str(self) -> &'static str {
         match self {
             TradeStatus::Pending => "PENDING",
@@ -37,6 +43,7 @@ impl TradeStatus {
         }
     }
 
+    /// The stored spelling back; anything else is not a status.
     pub fn parse(text: &str) -> Option<TradeStatus> {
         TradeStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
@@ -64,6 +71,7 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
+    /// Every reason, for parsing the stored spelling back.
     pub const ALL: [ExitReason; 4] = [
         ExitReason::Manual,
         ExitReason::StopLoss,
@@ -71,6 +79,7 @@ impl ExitReason {
         ExitReason::Liquidation,
     ];
 
+    /// The spelling stored and shown ("stop_loss").
     pub fn as_str(self) -> &'static str {
         match self {
             ExitReason::Manual => "manual",
@@ -80,17 +89,20 @@ impl ExitReason {
         }
     }
 
+    /// The stored spelling back; anything else is not a reason.
     pub fn parse(text: &str) -> Option<ExitReason> {
         ExitReason::ALL.into_iter().find(|r| r.as_str() == text)
     }
 }
 
+/// Where one order the host sent stands, as the host knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderStatus {
     /// Written before the request is sent.
     Pending,
     /// The exchange acknowledged it; the fill is not yet recorded.
     Placed,
+    /// The fill is recorded.
     Filled,
     /// Proven not placed.
     Rejected,
@@ -99,6 +111,7 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Every status, for parsing the stored spelling back.
     pub const ALL: [OrderStatus; 5] = [
         OrderStatus::Pending,
         OrderStatus::Placed,
@@ -107,6 +120,7 @@ impl OrderStatus {
         OrderStatus::Unknown,
     ];
 
+    /// The spelling stored and shown ("FILLED").
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Pending => "PENDING",
@@ -117,6 +131,7 @@ impl OrderStatus {
         }
     }
 
+    /// The stored spelling back; anything else is not a status.
     pub fn parse(text: &str) -> Option<OrderStatus> {
         OrderStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
@@ -130,26 +145,39 @@ impl OrderStatus {
     }
 }
 
+/// A position as recorded: from the reserved slot through the buy's fill and
+/// every sell. Prices and values are in the market's quote currency, sizes
+/// in its base.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TradeRecord {
+    /// The trade's id.
     pub id: String,
+    /// The market, unified ("SOL/USD").
     pub symbol: String,
+    /// The base asset: the one position slot is per asset and exchange.
     pub asset: String,
+    /// The exchange it trades on (the driver's exchange id).
     pub exchange: String,
+    /// Where the position stands.
     pub status: TradeStatus,
+    /// The buy's average fill price.
     pub entry_price: Option<Decimal>,
     /// Size acquired: the filled size, less a fee charged in the base.
     pub entry_size: Option<Decimal>,
+    /// What the buy's fill cost, as the exchange reported it (fees apart).
     pub entry_cost: Option<Decimal>,
     /// Fee paid in the quote currency to open (part of the cost basis).
     pub entry_fee: Option<Decimal>,
     /// Open size: the entry size less what has been sold (and sell fees
     /// charged in the base).
     pub size: Option<Decimal>,
+    /// When the buy's fill was recorded.
     pub entry_time: Option<DateTime<Utc>>,
     /// The ask the buy's pre-trade check read.
     pub entry_quote: Option<Decimal>,
+    /// The soft stop-loss: the monitor sells when the bid falls to it.
     pub stop_loss_price: Option<Decimal>,
+    /// The soft take-profit: the monitor sells when the bid rises to it.
     pub take_profit_price: Option<Decimal>,
     /// Volume-weighted average of the exchange's average prices of the sells.
     pub exit_price: Option<Decimal>,
@@ -160,7 +188,9 @@ pub struct TradeRecord {
     /// Quote cash paid as fees on the sells (a base fee is counted in the
     /// units that left the position instead).
     pub exit_fees: Option<Decimal>,
+    /// When the latest sell filled (or the trade closed as dust).
     pub exit_time: Option<DateTime<Utc>>,
+    /// Realised profit or loss so far, fee-inclusive.
     pub pnl: Option<Decimal>,
     /// Every fee in base or quote, valued in the quote currency.
     pub fees: Decimal,
@@ -170,8 +200,11 @@ pub struct TradeRecord {
     pub dust: Option<Decimal>,
     /// Why the sell that closed it was sent.
     pub exit_reason: Option<ExitReason>,
+    /// The exchange's id of the buy order, once known.
     pub order_id: Option<String>,
+    /// The host's id of the buy order.
     pub client_order_id: String,
+    /// When the slot was reserved.
     pub created_at: DateTime<Utc>,
 }
 
@@ -205,11 +238,17 @@ impl TradeRecord {
     }
 }
 
+/// One order the host sent (or is about to send), as recorded: written before
+/// the request leaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRecord {
+    /// The host's id of the order: the row's key.
     pub client_order_id: String,
+    /// The trade it opens or closes.
     pub trade_id: String,
+    /// Buy or sell.
     pub side: Side,
+    /// The market, unified.
     pub symbol: String,
     /// Quote amount for a buy, base amount for a sell.
     pub amount: Decimal,
@@ -217,29 +256,42 @@ pub struct OrderRecord {
     pub quote_price: Option<Decimal>,
     /// A sell's reason.
     pub exit_reason: Option<ExitReason>,
+    /// Where the order stands.
     pub status: OrderStatus,
+    /// The exchange's id, once an answer named it.
     pub order_id: Option<String>,
+    /// The kind of the failure that rejected it or left it unknown, as spelled
+    /// by `ErrorKind::as_str`.
     pub error_kind: Option<String>,
+    /// That failure's message.
     pub error_message: Option<String>,
+    /// The exchange must not execute the order after this.
     pub deadline: Option<DateTime<Utc>>,
+    /// When the row was written, before the request was sent.
     pub created_at: DateTime<Utc>,
 }
 
 /// The exchange's fill of one order, as recorded on the order row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FillUpdate {
+    /// The exchange's id of the order.
     pub order_id: String,
+    /// Executed size, in base units.
     pub filled_size: Decimal,
+    /// Volume-weighted average fill price.
     pub average_price: Decimal,
+    /// Executed value, in quote units.
     pub cost: Decimal,
     /// Every fee, as the exchange reported it.
     pub fees: Vec<Fee>,
     /// The fees in base or quote, valued in quote.
     pub fee_value: Decimal,
+    /// The market's quote currency, in which `fee_value` is counted.
     pub quote: String,
     /// How much worse (positive) or better than the quote price it filled,
     /// in basis points, when the quote is known.
     pub slippage_bps: Option<Decimal>,
+    /// When the fill is recorded.
     pub now: DateTime<Utc>,
     /// Whether the acknowledgement (PLACED) is already recorded; if not,
     /// it is recorded in the fill's own transaction.
@@ -257,6 +309,7 @@ pub struct EntryValues {
     pub basis: Decimal,
     /// Every base or quote fee, valued in quote.
     pub fees: Decimal,
+    /// Fees in a third currency, kept apart and not valued.
     pub other_fees: Vec<Fee>,
 }
 
@@ -265,14 +318,23 @@ pub struct EntryValues {
 pub struct SellResult {
     /// The open size the sell was computed from (the claim's guard).
     pub size_before: Decimal,
+    /// The open size left.
     pub size: Decimal,
+    /// Volume-weighted average price of every sell so far.
     pub exit_price: Decimal,
+    /// Base units sold so far.
     pub exit_size: Decimal,
+    /// Proceeds of every sell so far.
     pub exit_value: Decimal,
+    /// Quote cash paid as fees on every sell so far.
     pub exit_fees: Decimal,
+    /// Every base or quote fee of the trade, valued in quote.
     pub fees: Decimal,
+    /// Fees in a third currency, kept apart and not valued.
     pub other_fees: Vec<Fee>,
+    /// Realised profit or loss so far, fee-inclusive.
     pub pnl: Decimal,
+    /// Nothing (or only dust) is left: the trade closes.
     pub closed: bool,
     /// A remainder below the minimum order size, closed as dust.
     pub dust: Option<Decimal>,
