@@ -21,30 +21,54 @@ use crate::runtime::LoadOptions;
 use crate::serve::ServeSettings;
 use crate::service::Policy;
 
+/// The driver: a built-in name or a path to a `.wasm` component.
 pub const PLUGIN_VAR: &str = "TRADEHOST_PLUGIN";
+/// Simulated trading (true, the default) or live (false).
 pub const SANDBOX_VAR: &str = "TRADEHOST_SANDBOX_MODE";
 /// The original name of the sandbox switch, still read (the two must agree).
 pub const LEGACY_SANDBOX_VAR: &str = "KRAKEN_SANDBOX_MODE";
+/// The trade database's URL (SQLite or Postgres).
 pub const DATABASE_VAR: &str = "DATABASE_URL";
+/// Kraken's base URL, when not Kraken's own (a local fake, in tests).
 pub const API_URL_VAR: &str = "KRAKEN_API_URL";
+/// Binance's base URL, when not Binance's own.
 pub const BINANCE_API_URL_VAR: &str = "BINANCE_API_URL";
+/// Trade on Binance's Spot testnet instead (when no Binance URL is set).
 pub const BINANCE_TESTNET_VAR: &str = "BINANCE_TESTNET";
+/// Per-request HTTP timeout, in seconds.
 pub const HTTP_TIMEOUT_VAR: &str = "TRADEHOST_HTTP_TIMEOUT_SECS";
+/// Kraken's REST call-counter tier, or MAX/DECAY.
 pub const RATE_TIER_VAR: &str = "KRAKEN_RATE_TIER";
+/// Public requests per process: BURST/PER_SECOND.
 pub const PUBLIC_RATE_VAR: &str = "TRADEHOST_PUBLIC_RATE";
+/// "off" drops the host-side rate limits (only against a local fake).
 pub const RATE_LIMITS_VAR: &str = "TRADEHOST_RATE_LIMITS";
+/// Seconds an order may wait at the exchange; sent as its deadline.
 pub const ORDER_DEADLINE_VAR: &str = "TRADEHOST_ORDER_DEADLINE_SECS";
+/// Clock-skew allowance before an order not found past its deadline is
+/// concluded never executed.
 pub const RECONCILE_GRACE_VAR: &str = "TRADEHOST_RECONCILE_GRACE_SECS";
+/// The pre-trade guard on a buy sized in base units, in basis points.
 pub const MAX_SLIPPAGE_VAR: &str = "TRADEHOST_MAX_SLIPPAGE_BPS";
+/// The driver component's pinned SHA-256.
 pub const PLUGIN_SHA256_VAR: &str = "TRADEHOST_PLUGIN_SHA256";
+/// The compiled-driver cache's directory, or "off".
 pub const CACHE_DIR_VAR: &str = "TRADEHOST_CACHE_DIR";
+/// Wall-clock budget of one driver call, in seconds, host I/O included.
 pub const CALL_DEADLINE_VAR: &str = "TRADEHOST_DRIVER_CALL_SECS";
+/// The service's address and port.
 pub const LISTEN_VAR: &str = "TRADEHOST_LISTEN";
+/// The service's bearer token (required to serve).
 pub const API_TOKEN_VAR: &str = "TRADEHOST_API_TOKEN";
+/// Seconds between two looks of the stop monitor at the prices.
 pub const MONITOR_INTERVAL_VAR: &str = "TRADEHOST_MONITOR_SECS";
+/// How fast prices must arrive for the stop monitor to act on them.
 pub const MAX_PRICE_AGE_VAR: &str = "TRADEHOST_MONITOR_MAX_PRICE_AGE_SECS";
+/// Seconds between two background reconciliations.
 pub const RECONCILE_INTERVAL_VAR: &str = "TRADEHOST_RECONCILE_SECS";
+/// An order unsettled longer than this (seconds) makes `/readyz` fail.
 pub const READY_UNSETTLED_VAR: &str = "TRADEHOST_READY_UNSETTLED_SECS";
+/// The longest a shutdown waits for orders in flight, in seconds.
 pub const SHUTDOWN_VAR: &str = "TRADEHOST_SHUTDOWN_SECS";
 /// The shortest API token accepted.
 const MIN_TOKEN_LEN: usize = 16;
@@ -61,17 +85,24 @@ const CREDENTIAL_VARS: [&str; 4] = [
 
 const BINANCE_TESTNET_URL: &str = "https://testnet.binance.vision";
 
+/// Everything the host reads from its environment, validated once at start.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The driver to load.
     pub plugin: PluginChoice,
+    /// Simulated trading: no credential is read.
     pub sandbox_mode: bool,
+    /// The trade database.
     pub database_url: String,
     /// Captured in live mode only; never handed to a driver.
     credentials: BTreeMap<&'static str, SecretString>,
     /// Base URL overrides by profile name.
     api_urls: BTreeMap<&'static str, String>,
+    /// The driver's non-secret configuration (`TRADEHOST_DRIVER_*`).
     pub driver_config: BTreeMap<String, String>,
+    /// The outbound HTTP layer's settings.
     pub net: NetSettings,
+    /// The order lifecycle's settings.
     pub policy: Policy,
     /// How the driver is verified, cached and bounded.
     pub load: LoadOptions,
@@ -158,10 +189,12 @@ impl Vars {
 }
 
 impl Settings {
+    /// From the process's environment.
     pub fn from_env() -> Result<Settings> {
         Settings::from_vars(std::env::vars())
     }
 
+    /// From these variables (the environment, or a test's own).
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Settings> {
         let vars = Vars(vars.into_iter().collect());
         let (plugin, sandbox_mode) = mode(&vars)?;

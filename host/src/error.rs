@@ -10,19 +10,37 @@ use std::fmt;
 /// CLI's JSON contract; the exit code is part of its process contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
+    /// The asset already has a position on this exchange (pending, open or
+    /// closing): the one-position rule.
     DuplicatePosition,
+    /// The account cannot pay for the order; nothing was placed.
     InsufficientFunds,
+    /// Not a valid market symbol, or one the exchange does not list.
     InvalidSymbol,
+    /// The order is below the market's minimum size or value.
     BelowMinimum,
+    /// The exchange refused the order; nothing was placed.
     OrderRejected,
+    /// The exchange's rate limit refused the request.
     RateLimited,
+    /// The exchange is down, in maintenance or not taking this order now.
     ExchangeUnavailable,
+    /// The exchange refused the credentials.
     Auth,
+    /// Nothing to act on: no such trade, order, position or balance.
     NotFound,
+    /// The order may or may not have executed: its slot stays held until
+    /// reconciliation settles it.
     UnknownOutcome,
+    /// Invalid input: the caller's, or a request the exchange refused as
+    /// malformed.
     InvalidInput,
+    /// The configuration is invalid or incomplete.
     Config,
+    /// The driver failed: a trap, a limit, a malformed answer, a load error or
+    /// a request the host refused.
     Plugin,
+    /// The trade database failed, or holds what it must not.
     Database,
     /// The service: a request with this idempotency key is still running.
     RequestInFlight,
@@ -33,6 +51,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind.
     pub const ALL: [ErrorKind; 17] = [
         ErrorKind::InvalidInput,
         ErrorKind::Config,
@@ -53,6 +72,7 @@ impl ErrorKind {
         ErrorKind::Unauthorized,
     ];
 
+    /// The kind's stable spelling in JSON ("unknown_outcome").
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::DuplicatePosition => "duplicate_position",
@@ -111,11 +131,14 @@ impl fmt::Display for ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
+    /// What class of failure it is.
     pub kind: ErrorKind,
+    /// What happened, and what to do about it where there is something to do.
     pub message: String,
 }
 
 impl Error {
+    /// An error of `kind`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -123,21 +146,26 @@ impl Error {
         }
     }
 
+    /// An `InvalidInput` error.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidInput, message)
     }
 
+    /// A `Config` error.
     pub fn config(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config, message)
     }
 
+    /// A `Plugin` error.
     pub fn plugin(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Plugin, message)
     }
 
+    /// A `NotFound` error.
     pub fn not_found(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::NotFound, message)
     }
 }
 
+/// The host's result: its error is `Error` unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
