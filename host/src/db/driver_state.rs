@@ -9,8 +9,11 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Caps on what a driver may keep.
 pub const MAX_KEY_BYTES: usize = 256;
+/// Longest value, in bytes.
 pub const MAX_VALUE_BYTES: usize = 1 << 20;
+/// Most keys one driver may keep.
 pub const MAX_KEYS: i64 = 100_000;
+/// Most bytes, keys and values together, one driver may keep.
 pub const MAX_TOTAL_BYTES: i64 = 64 << 20;
 
 /// One driver's view of the store.
@@ -25,6 +28,7 @@ fn byte_len(text: &str) -> i64 {
 }
 
 impl DriverState {
+    /// The namespace of `driver` in `db`.
     pub fn new(db: Database, driver: impl Into<String>) -> DriverState {
         DriverState {
             db,
@@ -32,6 +36,7 @@ impl DriverState {
         }
     }
 
+    /// The value stored under `key`, if any.
     pub async fn get(&self, key: &str) -> Result<Option<String>> {
         sqlx::query_scalar::<_, String>(
             "SELECT value FROM driver_state WHERE driver = $1 AND key = $2",

@@ -17,6 +17,7 @@ pub enum EventKind {
     Reserved,
     /// The exchange acknowledged the order with its id.
     Placed,
+    /// The order's fill was recorded.
     Filled,
     /// The exchange refused the order, or the host refused to send it.
     Rejected,
@@ -35,6 +36,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, for parsing the stored spelling back.
     pub const ALL: [EventKind; 10] = [
         EventKind::Reserved,
         EventKind::Placed,
@@ -48,6 +50,7 @@ impl EventKind {
         EventKind::StopsUpdated,
     ];
 
+    /// The spelling stored and shown ("RECONCILED_FILLED").
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Reserved => "RESERVED",
@@ -63,26 +66,38 @@ impl EventKind {
         }
     }
 
+    /// The stored spelling back; anything else is not a kind.
     pub fn parse(text: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
+/// One row of the audit trail. Built with `new` and the setters below; what an
+/// event is not about stays empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// When it happened.
     pub at: DateTime<Utc>,
+    /// The trade concerned.
     pub trade_id: Option<String>,
+    /// The host's id of the order concerned.
     pub client_order_id: Option<String>,
+    /// The exchange's id of the order, when known.
     pub order_id: Option<String>,
+    /// The order's side.
     pub side: Option<Side>,
+    /// The market.
     pub symbol: Option<String>,
+    /// What happened.
     pub kind: EventKind,
     /// The error kind (e.g. `unknown_outcome`), when the event is a failure.
     pub outcome: Option<String>,
+    /// The failure's message, or a note (an operator's reason, the stops set).
     pub message: Option<String>,
 }
 
 impl Event {
+    /// An event of `kind` at `at`, about nothing yet.
     pub fn new(kind: EventKind, at: DateTime<Utc>) -> Event {
         Event {
             at,
@@ -97,29 +112,34 @@ impl Event {
         }
     }
 
+    /// About this trade's order.
     pub fn order(mut self, trade_id: &str, client_order_id: &str) -> Event {
         self.trade_id = Some(trade_id.to_owned());
         self.client_order_id = Some(client_order_id.to_owned());
         self
     }
 
+    /// With the exchange's id of the order, when known.
     pub fn exchange_id(mut self, order_id: Option<&str>) -> Event {
         self.order_id = order_id.map(str::to_owned);
         self
     }
 
+    /// With the order's side and market.
     pub fn what(mut self, side: Side, symbol: &str) -> Event {
         self.side = Some(side);
         self.symbol = Some(symbol.to_owned());
         self
     }
 
+    /// With the failure's kind (as `outcome`) and message.
     pub fn failure(mut self, error: &crate::error::Error) -> Event {
         self.outcome = Some(error.kind.as_str().to_owned());
         self.message = Some(error.message.clone());
         self
     }
 
+    /// With a note as its message.
     pub fn note(mut self, message: impl Into<String>) -> Event {
         self.message = Some(message.into());
         self

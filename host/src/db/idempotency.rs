@@ -17,9 +17,17 @@ pub enum KeyState {
     /// The key is new: this request runs.
     New,
     /// Another request with the key is running, since this moment.
-    InFlight { since: DateTime<Utc> },
+    InFlight {
+        /// When that request claimed the key.
+        since: DateTime<Utc>,
+    },
     /// The key ran to an answer.
-    Done { status: u16, body: String },
+    Done {
+        /// The HTTP status it answered with.
+        status: u16,
+        /// The body it answered with, to be answered again.
+        body: String,
+    },
     /// The key was used with another body.
     Mismatch,
 }

@@ -22,6 +22,7 @@ pub use events::{Event, EventKind};
 pub use idempotency::KeyState;
 pub use trades::{NewBuy, NewSell, Settling};
 
+/// The schema's migrations, embedded: one set for SQLite and Postgres.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// Name of the partial unique index that enforces one position per asset.
@@ -30,6 +31,7 @@ pub const ONE_POSITION_INDEX: &str = "one_open_position_per_asset";
 /// Default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tradehost.db";
 
+/// The trade database: its connection pools, cheap to clone.
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
@@ -111,6 +113,7 @@ impl Database {
         &self.nonce_pool
     }
 
+    /// Closes the pools, waiting for connections in use to come back.
     pub async fn close(&self) {
         self.nonce_pool.close().await;
         self.pool.close().await;

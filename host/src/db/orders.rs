@@ -123,6 +123,7 @@ impl Database {
             .map_err(|e| db_error("cannot commit the rejection", e))
     }
 
+    /// The order with this client order id; `NotFound` if there is none.
     pub async fn order(&self, client_order_id: &str) -> Result<OrderRecord> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE client_order_id = $1"

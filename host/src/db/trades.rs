@@ -26,16 +26,25 @@ use crate::exchange::Side;
 /// A buy about to be sent: the trade row and its order row.
 #[derive(Debug, Clone)]
 pub struct NewBuy {
+    /// The new trade's id.
     pub trade_id: String,
+    /// The host's id of the buy order.
     pub client_order_id: String,
+    /// The market, unified.
     pub symbol: String,
+    /// The base asset, whose one position slot the row takes.
     pub asset: String,
+    /// The exchange the buy goes to.
     pub exchange: String,
     /// Quote currency to spend.
     pub amount: Decimal,
+    /// The ask the pre-trade check read.
     pub quote_price: Option<Decimal>,
+    /// The soft stop-loss, if any.
     pub stop_loss_price: Option<Decimal>,
+    /// The soft take-profit, if any.
     pub take_profit_price: Option<Decimal>,
+    /// When the rows are written.
     pub now: DateTime<Utc>,
     /// After this the exchange must not execute the order.
     pub deadline: DateTime<Utc>,
@@ -44,24 +53,36 @@ pub struct NewBuy {
 /// A sell about to be sent: the claim on its trade and its order row.
 #[derive(Debug, Clone)]
 pub struct NewSell {
+    /// The trade to sell from.
     pub trade_id: String,
+    /// The host's id of the sell order.
     pub client_order_id: String,
+    /// The market, unified.
     pub symbol: String,
+    /// Base units to sell.
     pub amount: Decimal,
     /// The open size the amount was checked against; the claim holds only
     /// if the trade still has exactly this size.
     pub open_size: Decimal,
+    /// The price the pre-trade check read, when it read one.
     pub quote_price: Option<Decimal>,
+    /// Why the sell is sent.
     pub reason: ExitReason,
+    /// When the rows are written.
     pub now: DateTime<Utc>,
+    /// After this the exchange must not execute the order.
     pub deadline: DateTime<Utc>,
 }
 
 /// The order row a fill or rejection settles.
 #[derive(Debug, Clone, Copy)]
 pub struct Settling<'a> {
+    /// The order's trade.
     pub trade_id: &'a str,
+    /// The host's id of the order.
     pub client_order_id: &'a str,
+    /// The audit event the settlement records (a fill, a reconciliation, an
+    /// operator's word).
     pub kind: EventKind,
 }
 
@@ -357,6 +378,7 @@ impl Database {
         row.as_ref().map(records::trade).transpose()
     }
 
+    /// The trade with this id; `NotFound` if there is none.
     pub async fn trade(&self, trade_id: &str) -> Result<TradeRecord> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {TRADE_COLUMNS} FROM trades WHERE id = $1"
