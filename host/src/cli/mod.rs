@@ -22,6 +22,7 @@ use crate::runtime::WasmDriver;
 use crate::service::{BuyRequest, Executor, HandResolution, Resolution, SellRequest};
 use output::Format;
 
+/// The command line: global flags and one command.
 #[derive(Debug, Parser)]
 #[command(
     name = "tradehost",
@@ -32,6 +33,7 @@ pub struct Cli {
     /// Machine output: JSON on stdout, errors as {"error":{kind,message}} on stderr.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,20 +51,26 @@ pub struct Spend {
     quote_amount: Option<String>,
 }
 
+/// Every `tradehost` command.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Market-buy SYMBOL for an amount of its quote currency and open a position.
     Buy {
+        /// Market, BASE/QUOTE, e.g. SOL/USD.
         symbol: String,
+        /// How much to spend.
         #[command(flatten)]
         spend: Spend,
+        /// Soft stop-loss price: the service sells when the bid falls to it.
         #[arg(long = "stop-loss")]
         stop_loss: Option<String>,
+        /// Soft take-profit price: the service sells when the bid rises to it.
         #[arg(long = "take-profit")]
         take_profit: Option<String>,
     },
     /// Market-sell part of an open position.
     Sell {
+        /// Market, BASE/QUOTE, e.g. SOL/USD.
         symbol: String,
         /// Amount of the base asset to sell.
         #[arg(long)]
@@ -72,11 +80,15 @@ pub enum Command {
         trade_id: Option<String>,
     },
     /// Sell the whole open position in SYMBOL.
-    Close { symbol: String },
+    Close {
+        /// Market, BASE/QUOTE, e.g. SOL/USD.
+        symbol: String,
+    },
     /// Positions holding a slot (pending, open or closing).
     Positions,
     /// Recorded trades, newest first.
     Trades {
+        /// How many trades (with --history: events) to show, from 1 to 10000.
         #[arg(long, default_value_t = 50)]
         limit: i64,
         /// The audit trail of order attempts and state changes instead.
@@ -108,15 +120,20 @@ pub enum Command {
     },
     /// Inspect a driver, or run the conformance suite on it.
     Plugin {
+        /// What to do with the driver.
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
     /// Exchange balances (one CURRENCY, or all).
-    Balance { currency: Option<String> },
+    Balance {
+        /// Currency code, e.g. USD (default: every currency held).
+        currency: Option<String>,
+    },
     /// Check the driver loads, the exchange answers, and the credentials work.
     Check,
     /// Headless mode: execute JSON-line decisions from stdin or a file.
     Run {
+        /// File of JSON-line decisions (default: stdin).
         #[arg(long)]
         decisions: Option<PathBuf>,
         /// Decisions executing at once (different assets side by side; one
@@ -142,6 +159,7 @@ pub enum Command {
     },
     /// Move an open trade's soft stop-loss and take-profit.
     UpdateStops {
+        /// The trade's id.
         trade_id: String,
         /// New stop-loss price, or `none` to remove it.
         #[arg(long = "stop-loss")]
@@ -152,6 +170,7 @@ pub enum Command {
     },
     /// Drive the kraken-sandbox simulator's market.
     Sandbox {
+        /// What to do to the simulator.
         #[command(subcommand)]
         command: service::SandboxCommand,
     },

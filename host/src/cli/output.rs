@@ -15,11 +15,14 @@ use crate::text::printable;
 /// `--json` or text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// JSON on stdout, errors as JSON on stderr.
     Json,
+    /// Short lines and tables for a person.
     Text,
 }
 
 impl Format {
+    /// JSON when `--json` was given.
     pub fn of(json: bool) -> Format {
         if json { Format::Json } else { Format::Text }
     }
@@ -32,6 +35,7 @@ impl Format {
         }
     }
 
+    /// Prints an error on stderr.
     pub fn error(self, error: &Error) {
         match self {
             Format::Json => eprintln!("{}", error_json(error)),
@@ -39,10 +43,12 @@ impl Format {
         }
     }
 
+    /// Prints one trade; `verb` says what happened to it ("bought").
     pub fn trade(self, verb: &str, trade: &TradeRecord) {
         self.value(&trade_json(trade), || trade_line(verb, trade));
     }
 
+    /// Prints trades, as a list or a table.
     pub fn trades(self, trades: &[TradeRecord]) {
         self.value(
             &json!(trades.iter().map(trade_json).collect::<Vec<_>>()),
@@ -50,6 +56,7 @@ impl Format {
         );
     }
 
+    /// Prints audit events, as a list or a table.
     pub fn events(self, events: &[Event]) {
         self.value(
             &json!(events.iter().map(event_json).collect::<Vec<_>>()),
@@ -57,6 +64,7 @@ impl Format {
         );
     }
 
+    /// Prints what reconciliation settled.
     pub fn reconciled(self, reconciled: &[Reconciled]) {
         self.value(
             &json!({ "reconciled": reconciled.iter().map(reconciled_json).collect::<Vec<_>>() }),
@@ -64,6 +72,7 @@ impl Format {
         );
     }
 
+    /// Prints what a liquidation did, position by position.
     pub fn liquidated(self, report: &[Liquidated]) {
         self.value(&liquidated_json(report), || {
             if report.is_empty() {
@@ -85,6 +94,7 @@ impl Format {
         });
     }
 
+    /// Prints balances, one currency a line.
     pub fn balances(self, balances: &[Balance]) {
         self.value(
             &json!(balances.iter().map(balance_json).collect::<Vec<_>>()),
@@ -149,6 +159,7 @@ pub fn trade_json(trade: &TradeRecord) -> Value {
     })
 }
 
+/// A balance as the JSON contract describes it.
 pub fn balance_json(balance: &Balance) -> Value {
     json!({
         "currency": balance.currency,
@@ -157,6 +168,7 @@ pub fn balance_json(balance: &Balance) -> Value {
     })
 }
 
+/// An error as the JSON contract describes it: `{"error":{"kind","message"}}`.
 pub fn error_json(error: &Error) -> Value {
     json!({ "error": { "kind": error.kind.as_str(), "message": error.message } })
 }
@@ -238,6 +250,7 @@ fn trade_line(verb: &str, trade: &TradeRecord) -> String {
     )
 }
 
+/// An audit event as the JSON contract describes it.
 pub fn event_json(event: &Event) -> Value {
     json!({
         "at": time(Some(event.at)),
@@ -313,6 +326,7 @@ pub fn liquidated_json(report: &[Liquidated]) -> Value {
     json!({ "liquidated": list })
 }
 
+/// A settled order as the JSON contract describes it.
 pub fn reconciled_json(r: &Reconciled) -> Value {
     let (outcome, detail, trade) = resolution_parts(&r.resolution);
     json!({

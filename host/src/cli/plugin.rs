@@ -17,6 +17,7 @@ use crate::exchange::ExchangeDriver;
 use crate::runtime::WasmDriver;
 use crate::text::printable;
 
+/// The `plugin` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
     /// What a driver is: exchange, version, WIT version, profile, imports, paths, SHA-256.
@@ -26,6 +27,7 @@ pub enum PluginCommand {
     },
     /// Run the conformance suite on a driver.
     Test {
+        /// A built-in driver name or a path to a .wasm component.
         driver: String,
         /// Market to exercise.
         #[arg(long, default_value = "BTC/USD")]
@@ -97,6 +99,7 @@ fn loopback(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Runs a `plugin` subcommand; the exit code.
 pub async fn execute(command: &PluginCommand, format: Format) -> Result<i32> {
     match command {
         PluginCommand::Info { driver } => info(driver, format).await,

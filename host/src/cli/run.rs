@@ -60,9 +60,14 @@ async fn execute<D: ExchangeDriver>(executor: &Executor<D>, decision: Decision) 
 /// Summary of a run, for the exit code.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RunSummary {
+    /// Decisions that became a trade.
     pub executed: usize,
+    /// Decisions skipped: a BUY on an asset with a position, a SELL with no
+    /// position to sell.
     pub skipped: usize,
+    /// HOLD decisions.
     pub held: usize,
+    /// Lines that failed: unreadable, or an error executing them.
     pub failed: usize,
 }
 

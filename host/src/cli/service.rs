@@ -19,11 +19,13 @@ use crate::plugins::PluginChoice;
 /// The sandbox driver, whose prices `sandbox set-price` moves.
 const SANDBOX: &str = "kraken-sandbox";
 
+/// The `sandbox` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
     /// Set the simulated mid price of SYMBOL (bid and ask around it), or
     /// clear it with --clear, from the next driver call on.
     SetPrice {
+        /// Market, BASE/QUOTE, e.g. SOL/USD.
         symbol: String,
         /// A positive decimal, e.g. 142.5.
         #[arg(required_unless_present = "clear")]
@@ -82,6 +84,7 @@ fn price_change(flag: &str, value: Option<&str>) -> Result<Option<Option<Decimal
     }
 }
 
+/// Moves or clears an open trade's soft stop-loss and take-profit.
 pub async fn update_stops(
     trade_id: &str,
     stop_loss: Option<&str>,
@@ -108,6 +111,7 @@ pub async fn update_stops(
     Ok(0)
 }
 
+/// Runs a `sandbox` subcommand: moves the simulator's market.
 pub async fn sandbox(command: &SandboxCommand, format: Format) -> Result<i32> {
     let SandboxCommand::SetPrice {
         symbol,
