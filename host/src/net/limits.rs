@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 /// continuously (Kraken's REST counter): its size and decay per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CounterLimits {
+    /// The counter's size: a call that would take it past this waits.
     pub max: u32,
+    /// How much the counter falls per second.
     pub decay_per_second: f64,
 }
 
@@ -49,6 +51,7 @@ pub struct RestCounter {
 }
 
 impl RestCounter {
+    /// A counter for an account with these limits (less one count of headroom).
     pub fn new(limits: CounterLimits) -> RestCounter {
         // One count of headroom: the exchange measures decay from when each
         // request arrives, and arrival times jitter.
@@ -76,11 +79,14 @@ pub struct PublicLimiter {
 /// short burst lets one order's reads go at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PublicRate {
+    /// Requests that may go at once.
     pub burst: u32,
+    /// Requests per second after the burst.
     pub per_second: f64,
 }
 
 impl PublicRate {
+    /// Ten at once, then one a second.
     pub const DEFAULT: PublicRate = PublicRate {
         burst: 10,
         per_second: 1.0,

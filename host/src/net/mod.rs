@@ -38,6 +38,7 @@ use transport::{Outgoing, Transport};
 /// How the network layer is set up for a process.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NetSettings {
+    /// Per-request timeout.
     pub timeout: Duration,
     /// Host-side rate limits; off only against a local fake.
     pub limits: bool,
@@ -51,12 +52,18 @@ pub struct NetSettings {
 /// the profile its signing scheme names, the paths it declared, the base
 /// URL the operator chose, and the signer when there are credentials.
 pub struct Binding {
+    /// The exchange profile the driver's signing scheme names.
     pub profile: Arc<dyn Profile>,
+    /// The paths the driver declared; the profile narrows them further.
     pub declared: Vec<String>,
+    /// Where requests go: the operator's choice, else the profile's.
     pub base_url: String,
+    /// Signs private requests; none without credentials.
     pub signer: Option<Signer>,
 }
 
+/// The only code that sends requests for a driver: policy, signing, rate
+/// limits, caching and size caps in one place. One per loaded driver.
 pub struct Outbound {
     transport: Transport,
     binding: OnceLock<Binding>,
@@ -70,6 +77,8 @@ pub struct Outbound {
 }
 
 impl Outbound {
+    /// An unbound network layer: nothing is sent until `bind`. Fails only if
+    /// the HTTP client cannot be built.
     pub fn new(settings: &NetSettings) -> Result<Outbound, String> {
         Ok(Outbound {
             transport: Transport::new(settings.timeout)?,
@@ -103,10 +112,12 @@ impl Outbound {
         }
     }
 
+    /// The bound profile, once bound.
     pub fn profile(&self) -> Option<&Arc<dyn Profile>> {
         self.binding.get().map(|b| &b.profile)
     }
 
+    /// The bound base URL, once bound.
     pub fn base_url(&self) -> Option<&str> {
         self.binding.get().map(|b| b.base_url.as_str())
     }

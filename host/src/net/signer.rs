@@ -33,6 +33,8 @@ pub struct NonceSource {
 }
 
 impl NonceSource {
+    /// The next nonce: now in microseconds, or one past the last, whichever is
+    /// greater.
     pub fn next(&self) -> u64 {
         let now = micros_now();
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
@@ -52,6 +54,8 @@ fn micros_now() -> u64 {
 pub const DEFAULT_RECV_WINDOW: Duration = Duration::from_secs(5);
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
 
+/// Signs a driver's private requests with the operator's credentials, in
+/// the profile's style; signed requests go out one at a time.
 pub struct Signer {
     style: SignStyle,
     credentials: Arc<Credentials>,
@@ -63,6 +67,8 @@ pub struct Signer {
 }
 
 impl Signer {
+    /// A signer for these credentials; nonces kept durable in `nonces` when
+    /// given, else only locally.
     pub fn new(
         style: SignStyle,
         credentials: Arc<Credentials>,

@@ -45,11 +45,15 @@ pub enum Purpose {
 /// One endpoint a driver may ask for.
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoint {
+    /// GET or POST.
     pub method: Method,
+    /// The path below the base URL.
     pub path: &'static str,
+    /// Private: the host signs it.
     pub signed: bool,
     /// Parameter names allowed (query and form together).
     pub params: &'static [&'static str],
+    /// What it does, for the host's bookkeeping.
     pub purpose: Purpose,
     /// The oldest cached answer the host may serve for it (public GETs).
     pub max_cache: Duration,
@@ -70,13 +74,17 @@ pub enum SignStyle {
 pub struct DecodedOrder {
     /// The exchange's market id as sent (`XXBTZUSD`, `SOLUSD`, `BTCUSDT`).
     pub pair: String,
+    /// Buy or sell, as sent.
     pub side: Side,
+    /// The client order id as sent: it must be the reserved order's.
     pub client_order_id: String,
     /// The deadline as sent, for exchanges that carry one in the order.
     pub deadline: Option<String>,
+    /// How much, as sent.
     pub size: OrderSize,
 }
 
+/// How much an order request asks for, in the unit it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderSize {
     /// A volume in base units.
@@ -89,7 +97,9 @@ pub enum OrderSize {
 /// secret is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CredentialVars {
+    /// The variable holding the API key.
     pub api_key: &'static str,
+    /// The variable holding the secret.
     pub secret: &'static str,
     /// Kraken's private key is base64; Binance's secret is used as text.
     pub secret_is_base64: bool,
@@ -99,9 +109,12 @@ pub struct CredentialVars {
 pub trait Profile: Send + Sync {
     /// Short name shown by `plugin info`, e.g. "kraken".
     fn name(&self) -> &'static str;
+    /// The exchange's own base URL, unless the operator sets another.
     fn default_base_url(&self) -> &'static str;
     /// How private requests are signed; `None` for a public-only profile.
     fn sign_style(&self) -> Option<SignStyle>;
+    /// Where the operator's credentials are read from; `None` for a public-only
+    /// profile.
     fn credential_vars(&self) -> Option<CredentialVars>;
     /// Every endpoint a driver may use.
     fn endpoints(&self) -> &'static [Endpoint];
@@ -121,6 +134,7 @@ pub trait Profile: Send + Sync {
     fn price_request(&self, pair_id: &str) -> Request;
     /// The request for the exchange's clock, and how to read its answer.
     fn time_request(&self) -> Request;
+    /// The exchange's clock, from the answer to `time_request`.
     fn parse_time(&self, body: &str) -> Option<DateTime<Utc>>;
     /// The per-key call counter the exchange keeps, by default (the
     /// operator may give the account's own), for the host to mirror
@@ -146,6 +160,7 @@ pub trait Profile: Send + Sync {
 }
 
 impl dyn Profile + '_ {
+    /// The endpoint a driver may use at `method` `path`, if any.
     pub fn endpoint(&self, method: Method, path: &str) -> Option<&'static Endpoint> {
         self.endpoints()
             .iter()

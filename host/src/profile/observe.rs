@@ -12,6 +12,7 @@ use crate::domain::Symbol;
 /// A market as the exchange's reference data describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketRef {
+    /// The market, unified.
     pub symbol: Symbol,
     /// The exchange's id of the market (`XXBTZUSD`, `BTCUSDT`).
     pub pair_id: String,
@@ -20,8 +21,11 @@ pub struct MarketRef {
 /// A price the host read from the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quote {
+    /// Best bid when read.
     pub bid: Decimal,
+    /// Best ask when read.
     pub ask: Decimal,
+    /// When it was read.
     pub at: Instant,
 }
 
@@ -30,6 +34,8 @@ pub const PRICE_MAX_AGE: Duration = Duration::from_secs(30);
 /// Names kept per exchange, so a hostile answer cannot grow this forever.
 const MAX_NAMES: usize = 50_000;
 
+/// Markets and prices learned from the exchange's public answers, bounded in
+/// size.
 #[derive(Debug, Default)]
 pub struct Observations {
     /// Every name the exchange accepts for a market (id, altname) → market.
@@ -51,6 +57,7 @@ impl Observations {
         }
     }
 
+    /// Records a market's price, read now.
     pub fn price(&mut self, pair_id: &str, bid: Decimal, ask: Decimal) {
         if self.prices.len() >= MAX_NAMES {
             self.prices.clear();
@@ -65,6 +72,8 @@ impl Observations {
         );
     }
 
+    /// Records the request weight per minute the exchange's reference data
+    /// states.
     pub fn set_weight_per_minute(&mut self, limit: u32) {
         self.weight_per_minute = Some(limit);
     }

@@ -15,7 +15,10 @@ use crate::exchange::{DriverError, MarketOrder};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderAnswer {
     /// Accepted under this exchange order id.
-    Accepted { order_id: String },
+    Accepted {
+        /// The exchange's id of the order.
+        order_id: String,
+    },
     /// Certainly refused; nothing was placed.
     Refused(DriverError),
     /// Sent, but the answer proves nothing (timeout, 5xx, unreadable).
@@ -37,6 +40,8 @@ pub enum PermitState {
     Sent(OrderAnswer),
 }
 
+/// The right to send one order request, exactly the reserved order; clones
+/// share one record of what became of it.
 #[derive(Debug, Clone)]
 pub struct OrderPermit {
     intent: Arc<MarketOrder>,
@@ -47,6 +52,7 @@ pub struct OrderPermit {
 }
 
 impl OrderPermit {
+    /// A permit for `intent`, unused.
     pub fn new(intent: MarketOrder, slippage_margin: Decimal) -> OrderPermit {
         OrderPermit {
             intent: Arc::new(intent),
@@ -55,10 +61,12 @@ impl OrderPermit {
         }
     }
 
+    /// The order the host reserved: the only one the permit lets out.
     pub fn intent(&self) -> &MarketOrder {
         &self.intent
     }
 
+    /// Allowance over a buy's quote amount when it is sized in base units.
     pub fn slippage_margin(&self) -> Decimal {
         self.slippage_margin
     }
@@ -67,6 +75,7 @@ impl OrderPermit {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// What became of the permit so far.
     pub fn state(&self) -> PermitState {
         self.lock().clone()
     }
@@ -76,6 +85,7 @@ impl OrderPermit {
         *self.lock() == PermitState::Unused
     }
 
+    /// The host refused the order request before it left; `rule` says why.
     pub fn refuse(&self, rule: String) {
         *self.lock() = PermitState::Refused(rule);
     }
@@ -85,6 +95,7 @@ impl OrderPermit {
         *self.lock() = PermitState::Sending;
     }
 
+    /// The order request left the host, and this came back.
     pub fn sent(&self, answer: OrderAnswer) {
         *self.lock() = PermitState::Sent(answer);
     }

@@ -25,6 +25,7 @@ use crate::domain::Symbol;
 use crate::exchange::{DriverError, Side};
 use crate::net::{CounterLimits, Method, PublicRate, Request};
 
+/// Binance's order endpoint: POST places an order, GET reads one.
 pub const ORDER: &str = "/api/v3/order";
 const PING: &str = "/api/v3/ping";
 const TIME: &str = "/api/v3/time";

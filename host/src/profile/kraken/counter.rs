@@ -10,10 +10,12 @@ pub const STARTER: CounterLimits = CounterLimits {
     max: 15,
     decay_per_second: 0.33,
 };
+/// The Intermediate tier.
 pub const INTERMEDIATE: CounterLimits = CounterLimits {
     max: 20,
     decay_per_second: 0.5,
 };
+/// The Pro tier.
 pub const PRO: CounterLimits = CounterLimits {
     max: 20,
     decay_per_second: 1.0,

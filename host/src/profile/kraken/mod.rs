@@ -30,6 +30,7 @@ pub const CREDENTIALS: CredentialVars = CredentialVars {
     secret_is_base64: true,
 };
 
+/// Kraken's order-placing endpoint.
 pub const ADD_ORDER: &str = "/0/private/AddOrder";
 const ASSET_PAIRS: &str = "/0/public/AssetPairs";
 const TICKER: &str = "/0/public/Ticker";
@@ -145,10 +146,13 @@ pub struct Kraken {
 }
 
 impl Kraken {
+    /// The profile of the live driver: private endpoints, orders included.
     pub fn trading() -> Kraken {
         Kraken { trading: true }
     }
 
+    /// The profile of a driver that signs nothing (the simulator): public
+    /// endpoints only.
     pub fn public_only() -> Kraken {
         Kraken { trading: false }
     }
