@@ -14,7 +14,9 @@ const HOST_INTERFACES: [&str; 5] = ["types", "http", "log", "config", "state"];
 /// chosen by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contract {
+    /// `tradehost:exchange@0.1.x`, adapted to the current types.
     V0_1,
+    /// `tradehost:exchange@0.2.x`, the current contract.
     V0_2,
 }
 

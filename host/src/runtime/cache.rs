@@ -22,12 +22,15 @@ use wasmtime::component::Component;
 /// How a component was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
+    /// Compiled, not cached (no usable cache directory, or writing failed).
     Compiled,
     /// Compiled and written to the cache.
     CompiledAndCached,
+    /// Loaded from a verified artifact in the cache.
     LoadedFromCache,
 }
 
+/// SHA-256 of `bytes`, lower-case hex: how a component is pinned and named.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -93,6 +96,9 @@ fn read_private(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// The compiled component for `wasm`: loaded from the private cache in
+/// `cache_dir` when a verified artifact is there, else compiled (and cached
+/// when the directory is usable).
 pub fn load(
     engine: &Engine,
     wasm: &[u8],

@@ -6,6 +6,7 @@ use std::time::Duration;
 pub const MEMORY_LIMIT_BYTES: usize = 64 << 20;
 /// Log lines and bytes a driver may emit in one call; the rest is dropped.
 pub const MAX_LOG_LINES_PER_CALL: u32 = 1_000;
+/// Log bytes a driver may emit in one call; the rest is dropped.
 pub const MAX_LOG_BYTES_PER_CALL: usize = 256 << 10;
 /// Default wall-clock budget of one driver call, host I/O included.
 pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(30);
@@ -17,6 +18,7 @@ pub const MAX_LIST_ITEMS: usize = 10_000;
 /// so instead of "unreachable".
 #[derive(Debug, Default)]
 pub struct CallLimiter {
+    /// The memory budget was hit during the call.
     pub memory_exceeded: bool,
     /// Bytes of linear memory the instance holds, every memory together.
     total: usize,

@@ -149,9 +149,13 @@ fn instance_permits() -> &'static tokio::sync::Semaphore {
 /// and for refusing a component at load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComponentSummary {
+    /// SHA-256 of the component's bytes, hex.
     pub sha256: String,
+    /// The contract version it was built against (`0.2.0`).
     pub wit_version: String,
+    /// Every interface it imports.
     pub imports: Vec<String>,
+    /// Every interface it exports.
     pub exports: Vec<String>,
 }
 
@@ -299,6 +303,7 @@ impl WasmDriver {
         self.services.http.bind(binding);
     }
 
+    /// What the loaded component is.
     pub fn summary(&self) -> &ComponentSummary {
         &self.summary
     }

@@ -22,11 +22,17 @@ pub const CAPTURED_OUTPUT_BYTES: usize = 16 << 10;
 pub struct DriverServices {
     /// The driver's name as configured (for logs and errors).
     pub name: String,
+    /// The driver's non-secret configuration, served by the `config` import.
     pub config: BTreeMap<String, String>,
+    /// Serves the `http` import.
     pub http: Outbound,
+    /// Serves the `state` import: the driver's namespace of the durable store.
     pub state: DriverState,
 }
 
+/// The store's data for one driver call: a WASI context that grants nothing,
+/// the call's limits, its captured output and log budget, and the order permit
+/// when the call may place an order.
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -40,6 +46,7 @@ pub struct CallState {
 }
 
 impl CallState {
+    /// A fresh call's state; `permit` only when the call may place an order.
     pub fn new(services: Arc<DriverServices>, permit: Option<OrderPermit>) -> CallState {
         let output = MemoryOutputPipe::new(CAPTURED_OUTPUT_BYTES);
         // No env, no args, no preopened dirs, no sockets (denied by default
