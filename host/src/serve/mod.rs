@@ -28,9 +28,11 @@ use crate::service::Executor;
 /// How the service runs (from the environment; `config::serve`).
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
+    /// Address and port to listen on.
     pub listen: SocketAddr,
     /// Listening beyond loopback was asked for explicitly.
     pub allow_remote: bool,
+    /// The API's bearer token.
     pub token: SecretString,
     /// Between two looks at the open trades' prices.
     pub monitor_every: Duration,
@@ -50,14 +52,18 @@ pub struct ServeSettings {
 
 /// What every handler and loop shares.
 pub struct AppState {
+    /// The order lifecycle, over the loaded driver and the trade database.
     pub executor: Executor<WasmDriver>,
+    /// How the service runs.
     pub settings: ServeSettings,
+    /// Renders `/metrics`.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Order executions, which outlive their connections; a shutdown waits
     /// for them.
     pub orders_in_flight: TaskTracker,
 }
 
+/// The state as handlers and loops hold it.
 pub type Shared = Arc<AppState>;
 
 fn router(state: Shared) -> Router {

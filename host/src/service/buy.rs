@@ -16,21 +16,31 @@ use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Sid
 /// it again (the service's idempotency keys); random otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderIds {
+    /// The trade's id.
     pub trade_id: String,
+    /// The buy order's client order id.
     pub client_order_id: String,
 }
 
 /// A validated buy decision: spend `amount` of the market's quote currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuyRequest {
+    /// The market.
     pub symbol: Symbol,
+    /// Quote currency to spend.
     pub amount: Decimal,
+    /// The soft stop-loss to set, if any.
     pub stop_loss: Option<Decimal>,
+    /// The soft take-profit to set, if any (above the stop-loss when both
+    /// are set).
     pub take_profit: Option<Decimal>,
+    /// The ids to execute under; random when `None`.
     pub ids: Option<OrderIds>,
 }
 
 impl BuyRequest {
+    /// A buy from its text: a valid symbol, positive plain decimals, a
+    /// stop-loss below the take-profit.
     pub fn parse(
         symbol: &str,
         amount: &str,
@@ -136,6 +146,10 @@ pub fn check_buy(request: &BuyRequest, rules: &MarketRules, ticker: &Ticker) -> 
 }
 
 impl<D: ExchangeDriver> Executor<D> {
+    /// Executes a buy: checks it against the market, reserves the asset's
+    /// slot with a durable row, sends the order and records what the answer
+    /// proves (the fill, a refusal, or an unknown outcome). A retried request
+    /// (same ids) returns the trade it made before.
     #[tracing::instrument(name = "service.buy", skip_all, fields(symbol = %request.symbol, amount = %request.amount, trade_id = tracing::field::Empty))]
     pub async fn buy(&self, request: &BuyRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;

@@ -28,9 +28,11 @@ struct Json {
 /// What a decision asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
+    /// A buy.
     Buy(BuyRequest),
     /// A sell; a CLOSE is a sell of the whole position.
     Sell(SellRequest),
+    /// Nothing to do.
     Hold,
 }
 
@@ -48,7 +50,9 @@ impl Decision {
 /// The decision's symbol and action as given, for echoing in results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Echo {
+    /// The symbol as given.
     pub symbol: String,
+    /// The action as given.
     pub action: String,
 }
 

@@ -13,7 +13,9 @@ use crate::exchange::ExchangeDriver;
 /// What became of one position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Liquidated {
+    /// The trade.
     pub trade_id: String,
+    /// Its market.
     pub symbol: String,
     /// The trade after the sell, or why it could not be sold now.
     pub outcome: Result<TradeRecord>,

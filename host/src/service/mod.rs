@@ -81,6 +81,7 @@ pub struct Executor<D> {
 }
 
 impl<D: ExchangeDriver> Executor<D> {
+    /// An executor over `db` and `driver`, with the default policy.
     pub fn new(db: Database, driver: D) -> Executor<D> {
         Executor {
             db,
@@ -90,6 +91,7 @@ impl<D: ExchangeDriver> Executor<D> {
         }
     }
 
+    /// The same executor under `policy`.
     pub fn with_policy(mut self, policy: Policy) -> Executor<D> {
         self.policy = policy;
         self
@@ -101,10 +103,12 @@ impl<D: ExchangeDriver> Executor<D> {
             .unwrap_or(chrono::Duration::seconds(30))
     }
 
+    /// The trade database.
     pub fn database(&self) -> &Database {
         &self.db
     }
 
+    /// The exchange driver.
     pub fn driver(&self) -> &D {
         &self.driver
     }
@@ -145,10 +149,13 @@ impl<D: ExchangeDriver> Executor<D> {
         self.execute_sell(symbol, None, None).await
     }
 
+    /// Positions holding a slot on this exchange (pending, open or closing),
+    /// oldest first.
     pub async fn positions(&self) -> Result<Vec<TradeRecord>> {
         self.db.positions(self.exchange()).await
     }
 
+    /// The latest `limit` trades, newest first, on any exchange.
     pub async fn trades(&self, limit: i64) -> Result<Vec<TradeRecord>> {
         self.db.trades(limit).await
     }
@@ -158,10 +165,14 @@ impl<D: ExchangeDriver> Executor<D> {
         self.db.events(trade_id, limit).await
     }
 
+    /// The account's balances, read again if the exchange is briefly
+    /// unavailable.
     pub async fn balances(&self) -> Result<Vec<Balance>> {
         Ok(retry::read("balances", || self.driver.balances()).await?)
     }
 
+    /// Whether the exchange accepts orders now, read again if it is briefly
+    /// unavailable.
     pub async fn status(&self) -> Result<ExchangeStatus> {
         Ok(retry::read("status", || self.driver.status()).await?)
     }

@@ -26,12 +26,18 @@ pub enum Resolution {
     Failed(Error),
 }
 
+/// One order reconciliation looked at, and what it found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reconciled {
+    /// The order's trade.
     pub trade_id: String,
+    /// The host's id of the order.
     pub client_order_id: String,
+    /// Buy or sell.
     pub side: Side,
+    /// The market.
     pub symbol: String,
+    /// What reconciliation found and did.
     pub resolution: Resolution,
 }
 
@@ -42,7 +48,10 @@ pub enum HandResolution {
     FromExchange,
     /// Declare it never executed — for an order the exchange no longer
     /// knows. Audited with the reason.
-    NotExecuted { reason: String },
+    NotExecuted {
+        /// Why, for the audit trail.
+        reason: String,
+    },
 }
 
 impl<D: ExchangeDriver> Executor<D> {

@@ -15,9 +15,13 @@ use crate::exchange::{ExchangeDriver, MarketOrder, MarketRules, OrderAmount, Sid
 /// A validated sell decision. `amount` `None` sells the whole position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SellRequest {
+    /// The market.
     pub symbol: Symbol,
+    /// Base units to sell; the whole position when `None`.
     pub amount: Option<Decimal>,
+    /// The trade to sell from; the asset's open position when `None`.
     pub trade_id: Option<String>,
+    /// Why the sell is sent.
     pub reason: ExitReason,
     /// The client order id to send under, when its caller must be able to
     /// find it again; random otherwise.
@@ -25,6 +29,8 @@ pub struct SellRequest {
 }
 
 impl SellRequest {
+    /// A manual sell from its text: a valid symbol, a positive plain decimal, a
+    /// trade id that is a UUID.
     pub fn parse(
         symbol: &str,
         amount_token: Option<&str>,
@@ -131,6 +137,10 @@ impl<D: ExchangeDriver> Executor<D> {
         Ok(trade)
     }
 
+    /// Executes a sell: checks it against the market and the open trade,
+    /// claims the trade, sends the order and records what the answer proves.
+    /// A retried request (same client order id) returns the trade it changed
+    /// before.
     #[tracing::instrument(name = "service.sell", skip_all, fields(symbol = %request.symbol, trade_id = tracing::field::Empty))]
     pub async fn sell(&self, request: &SellRequest) -> Result<TradeRecord> {
         let symbol = &request.symbol;
