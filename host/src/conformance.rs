@@ -13,12 +13,16 @@ use crate::exchange::{
 };
 use crate::text::untrusted;
 
+/// One conformance check and how it went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    /// The check's stable name ("market-rules").
     pub name: &'static str,
+    /// It passed (or was skipped).
     pub passed: bool,
     /// `Some` when the check did not run, and why.
     pub skipped: Option<String>,
+    /// What was found, or what went wrong, as text safe to show.
     pub detail: String,
 }
 
@@ -47,6 +51,7 @@ fn skipped(name: &'static str, why: &str) -> Check {
 /// What the suite may do.
 #[derive(Debug, Clone)]
 pub struct Scope {
+    /// The market the suite exercises.
     pub symbol: Symbol,
     /// Buy and sell the market's minimum: only against a sandbox or a fake.
     pub orders: bool,

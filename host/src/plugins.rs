@@ -7,8 +7,11 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 
+/// The simulated Kraken: the default in sandbox mode; never sees a key.
 pub const SANDBOX: &str = "kraken-sandbox";
+/// Kraken spot, live: the default in live mode.
 pub const LIVE: &str = "kraken";
+/// Binance Spot, live.
 pub const BINANCE: &str = "binance";
 
 struct Embedded {
@@ -46,6 +49,7 @@ pub enum PluginChoice {
 }
 
 impl PluginChoice {
+    /// The built-in name, or the component's path, for messages.
     pub fn name(&self) -> String {
         match self {
             PluginChoice::Embedded(name) => (*name).to_owned(),
@@ -64,6 +68,7 @@ impl PluginChoice {
     }
 }
 
+/// The built-in drivers' names.
 pub fn embedded_names() -> impl Iterator<Item = &'static str> {
     EMBEDDED.iter().map(|e| e.name)
 }
