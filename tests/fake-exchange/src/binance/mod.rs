@@ -67,7 +67,9 @@ use state::State;
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The path, e.g. `/api/v3/order`.
     pub path: String,
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
     /// Query parameters, decoded, in the order sent.
     pub query: Vec<(String, String)>,
@@ -103,10 +105,15 @@ impl Received {
 /// One fill of an order, at one price level.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fill {
+    /// The level's price.
     pub price: Decimal,
+    /// Base quantity filled at it.
     pub qty: Decimal,
+    /// Commission charged on this fill.
     pub commission: Decimal,
+    /// The asset the commission was charged in (the received asset, or BNB).
     pub commission_asset: String,
+    /// The fill's trade id.
     pub trade_id: u64,
 }
 
@@ -114,8 +121,11 @@ pub struct Fill {
 /// fills), oldest first. Refused orders are not here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedOrder {
+    /// The exchange's order id.
     pub order_id: u64,
+    /// `newClientOrderId` as sent (or the one the fake made up).
     pub client_order_id: String,
+    /// The symbol, e.g. `BTCUSDT`.
     pub symbol: String,
     /// `BUY` or `SELL`.
     pub side: String,
@@ -123,14 +133,17 @@ pub struct AppliedOrder {
     pub orig_qty: Decimal,
     /// `quoteOrderQty` as sent, 0 for a `quantity` order.
     pub orig_quote_order_qty: Decimal,
+    /// Base quantity executed.
     pub executed_qty: Decimal,
     /// Σ price × qty of the fills, gross of commission.
     pub cummulative_quote_qty: Decimal,
     /// `FILLED` or `EXPIRED`.
     pub status: String,
+    /// Its fills, in execution order.
     pub fills: Vec<Fill>,
     /// Server-clock ms.
     pub transact_time: i64,
+    /// The account that sent it.
     pub api_key: String,
 }
 
@@ -189,7 +202,9 @@ pub enum Fault {
     TooManyRequests(u64),
 }
 
+/// A fake Binance Spot REST API on 127.0.0.1, serving until dropped.
 pub struct FakeBinance {
+    /// Its base URL, e.g. `http://127.0.0.1:40123`.
     pub url: String,
     state: Arc<Mutex<State>>,
     server: tokio::task::JoinHandle<()>,
@@ -210,6 +225,7 @@ impl FakeBinance {
     pub const SECRET_KEY: &'static str =
         "fakeBinanceSecretKeyFor127001TestsOnlyNotARealSecretxxxxxxxxxxxx";
 
+    /// Serves on 127.0.0.1 at any free port.
     pub async fn start() -> FakeBinance {
         let state = Arc::new(Mutex::new(State::new()));
         let (url, server) = server::spawn(state.clone()).await;
@@ -263,6 +279,9 @@ impl FakeBinance {
         self.lock().symbol_mut(symbol).status = status.to_owned();
     }
 
+    /// Whether `symbol` takes MARKET orders by `quoteOrderQty` (default yes);
+    /// when not, they answer "Quote order qty market orders are not support for
+    /// this symbol.".
     pub fn set_quote_order_qty_market_allowed(&self, symbol: &str, allowed: bool) {
         self.lock()
             .symbol_mut(symbol)
@@ -304,6 +323,7 @@ impl FakeBinance {
         self.set_balance_for(Self::API_KEY, asset, amount);
     }
 
+    /// Sets an account's free balance of `asset`.
     pub fn set_balance_for(&self, api_key: &str, asset: &str, amount: &str) {
         self.lock()
             .account_mut(api_key)
@@ -318,6 +338,7 @@ impl FakeBinance {
         self.balance_for(Self::API_KEY, asset)
     }
 
+    /// An account's exact free balance of `asset` (0 when absent).
     pub fn balance_for(&self, api_key: &str, asset: &str) -> Decimal {
         self.lock().account_mut(api_key).free(asset)
     }
@@ -412,6 +433,7 @@ impl FakeBinance {
         self.lock().order_faults.push_back(fault);
     }
 
+    /// Queues faults for the next new orders, one each, in order.
     pub fn inject_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.lock().order_faults.extend(faults);
     }
@@ -436,6 +458,7 @@ impl FakeBinance {
 
     // ---- records -----------------------------------------------------
 
+    /// Every request received, oldest first.
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
     }
@@ -499,6 +522,7 @@ impl FakeBinance {
             .unwrap_or_default()
     }
 
+    /// Requests refused with `-1022`: a signature that does not verify.
     pub fn signature_errors(&self) -> usize {
         self.lock().signature_errors
     }

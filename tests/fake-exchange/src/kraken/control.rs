@@ -33,6 +33,7 @@ impl FakeKraken {
         self.lock().queued_executions.push_back(execution);
     }
 
+    /// Executions queued and not yet taken by an order.
     pub fn queued_executions(&self) -> usize {
         self.lock().queued_executions.len()
     }
@@ -84,6 +85,7 @@ impl FakeKraken {
         self.lock().faults.push_back(fault);
     }
 
+    /// Queues faults for the next AddOrder requests, one each, in order.
     pub fn inject_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.lock().faults.extend(faults);
     }
@@ -136,6 +138,7 @@ impl FakeKraken {
 
     // ---- records -----------------------------------------------------
 
+    /// Every request received, oldest first.
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
     }
@@ -176,6 +179,7 @@ impl FakeKraken {
         self.ledger_for(Self::API_KEY)
     }
 
+    /// An account's executed volume per client order id, and its balances.
     pub fn ledger_for(&self, api_key: &str) -> Ledger {
         let mut st = self.lock();
         let mut executed = BTreeMap::new();
@@ -194,14 +198,17 @@ impl FakeKraken {
         self.lock().add_order_attempts
     }
 
+    /// Private requests refused with `EAPI:Invalid nonce`.
     pub fn nonce_errors(&self) -> usize {
         self.lock().nonce_errors
     }
 
+    /// Private requests refused with `EAPI:Invalid signature`.
     pub fn signature_errors(&self) -> usize {
         self.lock().signature_errors
     }
 
+    /// Private requests refused with `EAPI:Invalid key`.
     pub fn key_errors(&self) -> usize {
         self.lock().key_errors
     }

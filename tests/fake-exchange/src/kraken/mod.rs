@@ -90,7 +90,9 @@ pub use sign::{kraken_sign, verify_signature};
 use state::{Account, State};
 pub use types::{AppliedOrder, Execution, Fault, Ledger, RateTier, Received};
 
+/// A fake Kraken spot REST API on 127.0.0.1, serving until dropped.
 pub struct FakeKraken {
+    /// Its base URL, e.g. `http://127.0.0.1:40123`.
     pub url: String,
     state: Arc<Mutex<State>>,
     server: tokio::task::JoinHandle<()>,
@@ -205,6 +207,7 @@ impl FakeKraken {
         self.set_balance_for(Self::API_KEY, asset_id, amount);
     }
 
+    /// Sets an account's balance of `asset_id`.
     pub fn set_balance_for(&self, api_key: &str, asset_id: &str, amount: &str) {
         self.lock()
             .account_mut(api_key)
@@ -217,6 +220,7 @@ impl FakeKraken {
         self.balance_for(Self::API_KEY, asset_id)
     }
 
+    /// An account's exact balance of `asset_id` (0 when absent).
     pub fn balance_for(&self, api_key: &str, asset_id: &str) -> Decimal {
         self.lock().account_mut(api_key).balance(asset_id)
     }
@@ -251,6 +255,7 @@ impl FakeKraken {
 
     // ---- rate limits -------------------------------------------------
 
+    /// Sets the call counter to a verification tier's size and decay.
     pub fn set_rate_tier(&self, tier: RateTier) {
         let (max, decay) = tier.limits();
         self.set_rate_limit(max, decay);
@@ -273,6 +278,7 @@ impl FakeKraken {
         st.rate_decay = 0.0;
     }
 
+    /// Private calls refused with `EAPI:Rate limit exceeded` by the counter.
     pub fn rate_limit_hits(&self) -> usize {
         self.lock().rate_limit_hits
     }

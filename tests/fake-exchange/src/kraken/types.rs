@@ -9,14 +9,19 @@ use rust_decimal::Decimal;
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The path, e.g. `/0/private/AddOrder`.
     pub path: String,
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
+    /// Query string parameters, decoded.
     pub query: HashMap<String, String>,
     /// Body parameters (form or JSON object), in the order sent.
     pub form: Vec<(String, String)>,
     /// The raw body as text.
     pub body: String,
+    /// An `API-Key` header was sent.
     pub had_api_key: bool,
+    /// The `API-Key` header as sent.
     pub api_key: Option<String>,
     /// The body's `nonce`, when present and a valid u64.
     pub nonce: Option<u64>,
@@ -27,6 +32,7 @@ pub struct Received {
 }
 
 impl Received {
+    /// A body parameter as sent.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.form
             .iter()
@@ -39,6 +45,7 @@ impl Received {
 /// (`canceled` with the rest). An order that filled nothing is not one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedOrder {
+    /// The exchange's order id.
     pub txid: String,
     /// Pair id, e.g. `XXBTZUSD`.
     pub pair: String,
@@ -64,8 +71,11 @@ pub struct AppliedOrder {
     pub trades: Vec<(Decimal, Decimal)>,
     /// The `deadline` parameter as sent.
     pub deadline: Option<String>,
+    /// The `cl_ord_id` parameter as sent.
     pub cl_ord_id: Option<String>,
+    /// The `userref` parameter as sent.
     pub userref: Option<i64>,
+    /// The account that sent it.
     pub api_key: String,
 }
 
@@ -100,11 +110,14 @@ impl Default for Execution {
 }
 
 impl Execution {
+    /// With the last trade `bps` basis points from the quote, against the
+    /// taker.
     pub fn slippage_bps(mut self, bps: u32) -> Execution {
         self.slippage_bps = bps;
         self
     }
 
+    /// In this many trades.
     pub fn trades(mut self, trades: u32) -> Execution {
         self.trades = trades;
         self
@@ -178,12 +191,16 @@ pub enum Fault {
 /// Kraken's REST call-counter tiers (max counter, decay per second).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateTier {
+    /// Counter of 15, decaying 0.33 a second.
     Starter,
+    /// Counter of 20, decaying 0.5 a second.
     Intermediate,
+    /// Counter of 20, decaying 1 a second.
     Pro,
 }
 
 impl RateTier {
+    /// The tier's counter size and decay per second.
     pub fn limits(self) -> (u32, f64) {
         match self {
             RateTier::Starter => (15, 0.33),
