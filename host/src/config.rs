@@ -276,7 +276,6 @@ impl Settings {
     }
 }
 
-/// Sandbox or live, and which driver.
 /// Sandbox (simulated, the default) or live: `TRADEHOST_SANDBOX_MODE`, or
 /// its original name `KRAKEN_SANDBOX_MODE`.
 fn sandbox_mode(vars: &Vars) -> Result<bool> {
@@ -297,6 +296,7 @@ fn sandbox_mode(vars: &Vars) -> Result<bool> {
     }
 }
 
+/// Sandbox or live, and which driver.
 fn mode(vars: &Vars) -> Result<(PluginChoice, bool)> {
     let sandbox_mode = sandbox_mode(vars)?;
     let plugin = match vars.get(PLUGIN_VAR) {

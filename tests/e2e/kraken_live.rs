@@ -1,5 +1,5 @@
 //! The real host running the real `kraken` component against a faithful
-//! local fake Kraken (tests/e2e/fake_kraken): signing, nonces, fills, error
+//! local fake Kraken (tests/fake-exchange/src/kraken): signing, nonces, fills, error
 //! classes, symbol mapping, the rate limiter and maintenance windows.
 
 use rust_decimal::Decimal;

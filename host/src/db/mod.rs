@@ -25,7 +25,8 @@ pub use trades::{NewBuy, NewSell, Settling};
 /// The schema's migrations, embedded: one set for SQLite and Postgres.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-/// Name of the partial unique index that enforces one position per asset.
+/// Name of the partial unique index that enforces one position per asset
+/// per exchange (migration 0006).
 pub const ONE_POSITION_INDEX: &str = "one_open_position_per_asset";
 
 /// Default database: a SQLite file in the working directory.
@@ -219,7 +220,8 @@ pub(crate) fn is_position_conflict(err: &sqlx::Error) -> bool {
     if !db.is_unique_violation() {
         return false;
     }
-    // Postgres names the index; SQLite names the column it covers.
+    // Postgres names the index; SQLite names the columns it covers
+    // ("trades.exchange, trades.asset").
     db.constraint() == Some(ONE_POSITION_INDEX) || db.message().contains("trades.asset")
 }
 

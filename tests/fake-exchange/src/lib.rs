@@ -4,4 +4,5 @@
 //! exchange received and executed, and what the host recorded.
 
 pub mod binance;
+mod conn;
 pub mod kraken;

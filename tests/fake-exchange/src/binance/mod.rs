@@ -48,7 +48,6 @@
 //! MARKET); ADAUSDT (status `BREAK`: "Market is closed."); DOGEUSDT
 //! (`quoteOrderQtyMarketAllowed` false).
 
-mod conn;
 mod market;
 mod orders;
 mod server;

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::conn::{Conn, KillableListener};
 use super::sign::{signature_payload, verify_signature};
 use super::state::{Refusal, State};
 use super::{Fault, Received, market, orders};
+use crate::conn::{Conn, KillableListener};
 
 type Shared = Arc<Mutex<State>>;
 

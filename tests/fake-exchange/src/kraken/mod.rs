@@ -69,7 +69,6 @@
 //! removes one (a pair without a ticker answers `EQuery:Unknown asset pair`
 //! on Ticker and `EService:Unavailable` on AddOrder).
 
-mod conn;
 mod control;
 mod fill;
 mod market;

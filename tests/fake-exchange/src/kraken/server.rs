@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::conn::{Conn, KillableListener};
 use super::sign::verify_signature;
 use super::state::{ADD_ORDER, Held, State};
 use super::{Fault, Received, market, orders, queries};
+use crate::conn::{Conn, KillableListener};
 
 type Shared = Arc<Mutex<State>>;
 
