@@ -12,6 +12,7 @@ mod allowlist;
 mod bindings;
 pub mod cache;
 mod convert;
+mod engine;
 mod host_impl;
 pub mod limits;
 mod placement;
@@ -19,12 +20,12 @@ mod since_v0_1;
 mod store;
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::Instrument;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{Engine, Store};
 
 use crate::domain::Symbol;
 use crate::error::{Error, Result};
@@ -38,112 +39,9 @@ pub use allowlist::{Contract, SUPPORTED_WIT};
 use bindings::{current, v0_1};
 pub use cache::Origin;
 pub use convert::MAX_RESULT_BYTES;
+use engine::{calls_in_flight, engine, instance_permits, ticks};
 use limits::MEMORY_LIMIT_BYTES;
 pub use store::{CallState, DriverServices};
-
-/// How often the epoch advances; the unit of a call's deadline.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Memory a pool slot keeps mapped between instances (zeroed, not
-/// decommitted); the rest is returned to the kernel.
-const KEEP_RESIDENT_BYTES: usize = 128 << 10;
-/// Driver instances that may exist at once (the pooling allocator's size).
-const MAX_INSTANCES: u32 = 64;
-
-/// One engine per process, with a thread that advances its epoch.
-fn engine() -> Result<&'static Engine> {
-    static ENGINE: OnceLock<std::result::Result<Engine, String>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let mut pool = PoolingAllocationConfig::new();
-            pool.total_component_instances(MAX_INSTANCES)
-                .total_core_instances(MAX_INSTANCES * 4)
-                .total_memories(MAX_INSTANCES * 2)
-                .total_tables(MAX_INSTANCES * 4)
-                .total_stacks(MAX_INSTANCES)
-                .max_memory_size(MEMORY_LIMIT_BYTES)
-                // The first pages of a memory (stack, data, the start of the
-                // heap) are touched by every call: zeroing them in place is
-                // cheaper than returning them to the kernel and faulting them
-                // back. Zeroing a whole MiB cost more than it saved
-                // (docs/BENCHMARKS.md).
-                .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
-                .table_keep_resident(KEEP_RESIDENT_BYTES);
-            let mut config = Config::new();
-            // The contract has no `async func` or streams, so the component
-            // model's async machinery would only add cost to every call.
-            config
-                .epoch_interruption(true)
-                .concurrency_support(false)
-                .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-            let engine =
-                Engine::new(&config).map_err(|e| format!("cannot start the wasm engine: {e}"))?;
-            let weak = engine.weak();
-            std::thread::Builder::new()
-                .name("tradehost-epoch".into())
-                .spawn(move || {
-                    // Ticks only while a driver call runs: an idle host
-                    // (a service between orders) is not woken 100 times a
-                    // second. A call's budget counts from its first tick.
-                    loop {
-                        calls_in_flight().wait_for_one();
-                        let Some(engine) = weak.upgrade() else { break };
-                        engine.increment_epoch();
-                        drop(engine);
-                        std::thread::sleep(EPOCH_TICK);
-                    }
-                })
-                .map_err(|e| format!("cannot start the epoch thread: {e}"))?;
-            Ok(engine)
-        })
-        .as_ref()
-        .map_err(|e| Error::plugin(e.clone()))
-}
-
-/// Driver calls running now, for the epoch thread.
-#[derive(Default)]
-struct CallsInFlight {
-    count: std::sync::Mutex<usize>,
-    started: std::sync::Condvar,
-}
-
-impl CallsInFlight {
-    fn wait_for_one(&self) {
-        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
-        while *count == 0 {
-            count = self.started.wait(count).unwrap_or_else(|p| p.into_inner());
-        }
-    }
-
-    fn enter(&'static self) -> CallInFlight {
-        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
-        *count += 1;
-        self.started.notify_one();
-        CallInFlight(self)
-    }
-}
-
-/// A running call; the count drops with it (also when the call is
-/// cancelled by its timeout).
-struct CallInFlight(&'static CallsInFlight);
-
-impl Drop for CallInFlight {
-    fn drop(&mut self) {
-        let mut count = self.0.count.lock().unwrap_or_else(|p| p.into_inner());
-        *count = count.saturating_sub(1);
-    }
-}
-
-fn calls_in_flight() -> &'static CallsInFlight {
-    static CALLS: OnceLock<CallsInFlight> = OnceLock::new();
-    CALLS.get_or_init(CallsInFlight::default)
-}
-
-/// Instances are taken from a fixed pool; callers queue here rather than fail.
-fn instance_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: tokio::sync::Semaphore =
-        tokio::sync::Semaphore::const_new(MAX_INSTANCES as usize);
-    &PERMITS
-}
 
 /// What a component is, before anything runs: for `tradehost plugin info`
 /// and for refusing a component at load.
@@ -410,12 +308,6 @@ fn summarize(engine: &Engine, component: &Component, sha256: String) -> Componen
             .map(|(name, _)| name.to_owned())
             .collect(),
     }
-}
-
-fn ticks(deadline: Duration) -> u64 {
-    u64::try_from(deadline.as_millis() / EPOCH_TICK.as_millis())
-        .unwrap_or(u64::MAX)
-        .max(1)
 }
 
 fn placeholder_info() -> DriverInfo {
