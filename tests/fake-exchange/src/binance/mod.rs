@@ -50,6 +50,7 @@
 
 mod market;
 mod orders;
+mod queries;
 mod server;
 mod sign;
 mod state;

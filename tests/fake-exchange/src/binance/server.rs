@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::sign::{signature_payload, verify_signature};
 use super::state::{Refusal, State};
-use super::{Fault, Received, market, orders};
+use super::{Fault, Received, market, orders, queries};
 use crate::conn::{Conn, KillableListener};
 
 type Shared = Arc<Mutex<State>>;
@@ -612,12 +612,12 @@ fn execute(
         Endpoint::BookTicker => market::ticker(st, p, true),
         Endpoint::TickerPrice => market::ticker(st, p, false),
         Endpoint::AvgPrice => market::avg_price(st, p, now_ms),
-        Endpoint::Account => orders::account(st, key, p),
+        Endpoint::Account => queries::account(st, key, p),
         Endpoint::TestOrder => orders::test_order(st, p),
-        Endpoint::QueryOrder => orders::query_order(st, key, p),
-        Endpoint::OpenOrders => orders::open_orders(st, key, p),
-        Endpoint::AllOrders => orders::all_orders(st, key, p),
-        Endpoint::MyTrades => orders::my_trades(st, key, p),
+        Endpoint::QueryOrder => queries::query_order(st, key, p),
+        Endpoint::OpenOrders => queries::open_orders(st, key, p),
+        Endpoint::AllOrders => queries::all_orders(st, key, p),
+        Endpoint::MyTrades => queries::my_trades(st, key, p),
         Endpoint::NewOrder => {
             // Re-checked just before the matching engine: recvWindow is a
             // deadline for the order, not only for its arrival.
