@@ -12,11 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A cargo workspace of components: its folder (below the root), its target
-/// directory (below `target/`), and (crate name, env var the crate reads).
+/// directory (below `target/`), (crate name, env var the crate reads), and
+/// the library crates the components share.
 struct Workspace {
     dir: &'static str,
     target: &'static str,
     components: &'static [(&'static str, &'static str)],
+    libraries: &'static [&'static str],
 }
 
 const WORKSPACES: [Workspace; 1] = [Workspace {
@@ -27,6 +29,7 @@ const WORKSPACES: [Workspace; 1] = [Workspace {
         ("kraken", "TRADEHOST_WASM_KRAKEN"),
         ("binance", "TRADEHOST_WASM_BINANCE"),
     ],
+    libraries: &["driver-kit"],
 }];
 
 fn main() {
@@ -52,7 +55,8 @@ fn build_workspace(root: &Path, workspace: &Workspace) {
     for path in [dir.join("Cargo.toml"), dir.join("Cargo.lock")] {
         println!("cargo:rerun-if-changed={}", path.display());
     }
-    for (name, _) in workspace.components {
+    let crates = workspace.components.iter().map(|(name, _)| name);
+    for name in crates.chain(workspace.libraries) {
         // The whole crate folder: sources, manifest and any WIT of its own.
         println!("cargo:rerun-if-changed={}", dir.join(name).display());
     }

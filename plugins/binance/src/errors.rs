@@ -71,25 +71,7 @@
 use crate::num;
 use crate::responses::{ApiError, Failure};
 use crate::tradehost::exchange::types::DriverError;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpKind {
-    /// POST /api/v3/order: may have taken effect.
-    Place,
-    /// Everything else: repeatable.
-    Read,
-}
-
-/// Transport failures reported by the host's `http.send`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HttpFailure {
-    /// Proven not to have reached Binance.
-    NotSent(String),
-    /// Sent; no complete answer.
-    NoAnswer(String),
-    /// The host refused to send it.
-    Denied(String),
-}
+pub use driver_kit::http::OpKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
@@ -232,23 +214,6 @@ pub fn from_binance(kind: OpKind, status: u16, e: &ApiError) -> DriverError {
     }
 }
 
-pub fn from_transport(kind: OpKind, failure: &HttpFailure) -> DriverError {
-    match (failure, kind) {
-        (HttpFailure::NotSent(e), _) => {
-            DriverError::Unavailable(format!("not sent: {}", num::clip(e)))
-        }
-        (HttpFailure::NoAnswer(e), OpKind::Place) => {
-            DriverError::UnknownOutcome(format!("no answer: {}", num::clip(e)))
-        }
-        (HttpFailure::NoAnswer(e), OpKind::Read) => {
-            DriverError::Unavailable(format!("no answer: {}", num::clip(e)))
-        }
-        (HttpFailure::Denied(e), _) => {
-            DriverError::InvalidRequest(format!("denied by host: {}", num::clip(e)))
-        }
-    }
-}
-
 /// A non-200 answer. Only a 4xx carrying Binance's own error body is taken
 /// as Binance's verdict; a 5xx never is (Binance: execution status
 /// unknown), and anything else may come from a proxy in front of a
@@ -277,21 +242,5 @@ pub fn from_failure(kind: OpKind, failure: Failure) -> DriverError {
     match kind {
         OpKind::Place => DriverError::UnknownOutcome(msg),
         OpKind::Read => DriverError::Unavailable(msg),
-    }
-}
-
-/// Variant name (as in the WIT) and message of an error, for log lines.
-pub fn parts(e: &DriverError) -> (&'static str, &str) {
-    match e {
-        DriverError::InsufficientFunds(m) => ("insufficient-funds", m),
-        DriverError::InvalidSymbol(m) => ("invalid-symbol", m),
-        DriverError::BelowMinimum(m) => ("below-minimum", m),
-        DriverError::OrderRejected(m) => ("order-rejected", m),
-        DriverError::RateLimited(m) => ("rate-limited", m),
-        DriverError::Unavailable(m) => ("unavailable", m),
-        DriverError::Auth(m) => ("auth", m),
-        DriverError::NotFound(m) => ("not-found", m),
-        DriverError::UnknownOutcome(m) => ("unknown-outcome", m),
-        DriverError::InvalidRequest(m) => ("invalid-request", m),
     }
 }

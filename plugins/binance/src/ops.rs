@@ -20,7 +20,7 @@
 //!   client id proves placement: the result is `placed-order` even when
 //!   the rest cannot be read, with `fill: none` (the host then queries).
 
-use crate::errors::{self, HttpFailure, OpKind};
+use crate::errors;
 use crate::num;
 use crate::requests::{self, Req, Size};
 use crate::responses::{self, Ack, Failure, Fill, Listing, Order, Quote};
@@ -28,16 +28,10 @@ use crate::symbols::{self, Market};
 use crate::tradehost::exchange::log::Level;
 use crate::tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeState, ExchangeStatus, MarketOrder, MarketRules,
-    MarketStatus, OrderAmount, OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
+    MarketStatus, OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
 };
+use driver_kit::http::{Http, HttpFailure, OpKind, error_parts, transport_error};
 use rust_decimal::Decimal;
-
-/// The host as the operations see it.
-pub trait Http {
-    /// `http.send`: status and body, or why there is none.
-    fn send(&self, req: &Req) -> Result<(u16, String), HttpFailure>;
-    fn log(&self, level: Level, message: &str);
-}
 
 /// Longest log line written for an order attempt.
 pub const LOG_LINE: usize = 400;
@@ -50,7 +44,7 @@ fn answer<T>(
     parse: impl FnOnce(&str) -> Result<T, Failure>,
 ) -> Result<T, DriverError> {
     match sent {
-        Err(failure) => Err(errors::from_transport(kind, &failure)),
+        Err(failure) => Err(transport_error(kind, &failure)),
         Ok((200, body)) => parse(&body).map_err(|f| errors::from_failure(kind, f)),
         Ok((status, body)) => Err(errors::from_status(kind, status, &body)),
     }
@@ -342,21 +336,7 @@ pub fn place_market_order(
     http: &impl Http,
     order: &MarketOrder,
 ) -> Result<PlacedOrder, DriverError> {
-    let amount = match (order.side, &order.amount) {
-        (Side::Buy, OrderAmount::Quote(a)) | (Side::Sell, OrderAmount::Base(a)) => {
-            num::parse_amount(a).map_err(DriverError::InvalidRequest)?
-        }
-        (Side::Buy, OrderAmount::Base(_)) => {
-            return Err(DriverError::InvalidRequest(
-                "a market buy takes a quote amount".into(),
-            ));
-        }
-        (Side::Sell, OrderAmount::Quote(_)) => {
-            return Err(DriverError::InvalidRequest(
-                "a market sell takes a base amount".into(),
-            ));
-        }
-    };
+    let amount = driver_kit::order::market_amount(order)?;
     if !is_client_order_id(&order.client_order_id) {
         return Err(DriverError::InvalidRequest(format!(
             "binance takes 1 to 36 of [A-Za-z0-9_-] as a client order id, not {}",
@@ -407,7 +387,7 @@ pub fn place_market_order(
         Ok((_, note)) => (Level::Info, note.clone()),
         Err(e) => (
             Level::Warn,
-            format!("{}: {}", errors::parts(e).0, errors::parts(e).1),
+            format!("{}: {}", error_parts(e).0, error_parts(e).1),
         ),
     };
     http.log(level, &num::clip_to(&format!("{what}: {result}"), LOG_LINE));

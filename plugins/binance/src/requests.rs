@@ -5,6 +5,8 @@
 //! host's Binance allow-list.
 
 use crate::tradehost::exchange::types::Side;
+pub use driver_kit::http::Req;
+use driver_kit::http::param;
 
 pub const PING: &str = "/api/v3/ping";
 pub const EXCHANGE_INFO: &str = "/api/v3/exchangeInfo";
@@ -25,52 +27,8 @@ pub const EXCHANGE_INFO_CACHE_SECONDS: u32 = 3600;
 /// the host's allow-list, so this is also the most one call can list).
 pub const MY_TRADES_PAGE: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-/// A request as handed to the host's `http.send`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Req {
-    pub method: Method,
-    pub path: &'static str,
-    pub query: Vec<(String, String)>,
-    pub form: Vec<(String, String)>,
-    /// USER_DATA / TRADE endpoint: the host signs it.
-    pub signed: bool,
-    pub cache_seconds: u32,
-}
-
-fn public_get(path: &'static str, query: Vec<(String, String)>, cache_seconds: u32) -> Req {
-    Req {
-        method: Method::Get,
-        path,
-        query,
-        form: Vec::new(),
-        signed: false,
-        cache_seconds,
-    }
-}
-
-fn signed_get(path: &'static str, query: Vec<(String, String)>) -> Req {
-    Req {
-        method: Method::Get,
-        path,
-        query,
-        form: Vec::new(),
-        signed: true,
-        cache_seconds: 0,
-    }
-}
-
-fn param(k: &str, v: &str) -> (String, String) {
-    (k.to_string(), v.to_string())
-}
-
 pub fn ping() -> Req {
-    public_get(PING, Vec::new(), 0)
+    Req::public_get(PING, Vec::new(), 0)
 }
 
 /// The entries of the symbols asked for (`symbol` for one, `symbols` for
@@ -85,12 +43,12 @@ pub fn exchange_info(symbol_ids: &[&str]) -> Req {
             &serde_json::to_string(many).unwrap_or_default(),
         )],
     };
-    public_get(EXCHANGE_INFO, query, EXCHANGE_INFO_CACHE_SECONDS)
+    Req::public_get(EXCHANGE_INFO, query, EXCHANGE_INFO_CACHE_SECONDS)
 }
 
 /// Best bid and ask of one symbol, always fresh.
 pub fn book_ticker(symbol_id: &str) -> Req {
-    public_get(BOOK_TICKER, vec![param("symbol", symbol_id)], 0)
+    Req::public_get(BOOK_TICKER, vec![param("symbol", symbol_id)], 0)
 }
 
 /// Best bids and asks of several symbols in one request: `symbols` is a
@@ -98,12 +56,12 @@ pub fn book_ticker(symbol_id: &str) -> Req {
 pub fn book_tickers(symbol_ids: &[&str]) -> Req {
     // Serialising a list of strings cannot fail; the fallback is unused.
     let list = serde_json::to_string(symbol_ids).unwrap_or_default();
-    public_get(BOOK_TICKER, vec![param("symbols", &list)], 0)
+    Req::public_get(BOOK_TICKER, vec![param("symbols", &list)], 0)
 }
 
 /// Balances, without the (many) zero ones.
 pub fn account() -> Req {
-    signed_get(ACCOUNT, vec![param("omitZeroBalances", "true")])
+    Req::signed_get(ACCOUNT, vec![param("omitZeroBalances", "true")])
 }
 
 /// How much a market order trades.
@@ -127,11 +85,9 @@ pub fn new_order(symbol_id: &str, side: Side, size: Size, client_order_id: &str)
         Size::Quote(q) => param("quoteOrderQty", q),
         Size::Base(b) => param("quantity", b),
     };
-    Req {
-        method: Method::Post,
-        path: ORDER,
-        query: Vec::new(),
-        form: vec![
+    Req::signed_post(
+        ORDER,
+        vec![
             param("symbol", symbol_id),
             param("side", side),
             param("type", "MARKET"),
@@ -139,14 +95,12 @@ pub fn new_order(symbol_id: &str, side: Side, size: Size, client_order_id: &str)
             param("newClientOrderId", client_order_id),
             param("newOrderRespType", "FULL"),
         ],
-        signed: true,
-        cache_seconds: 0,
-    }
+    )
 }
 
 /// One order by the exchange's id.
 pub fn query_order(symbol_id: &str, order_id: &str) -> Req {
-    signed_get(
+    Req::signed_get(
         ORDER,
         vec![param("symbol", symbol_id), param("orderId", order_id)],
     )
@@ -154,7 +108,7 @@ pub fn query_order(symbol_id: &str, order_id: &str) -> Req {
 
 /// One order by the client order id it was placed with.
 pub fn find_order(symbol_id: &str, client_order_id: &str) -> Req {
-    signed_get(
+    Req::signed_get(
         ORDER,
         vec![
             param("symbol", symbol_id),
@@ -165,7 +119,7 @@ pub fn find_order(symbol_id: &str, client_order_id: &str) -> Req {
 
 /// The trades (with their commissions) of one order.
 pub fn my_trades(symbol_id: &str, order_id: &str) -> Req {
-    signed_get(
+    Req::signed_get(
         MY_TRADES,
         vec![param("symbol", symbol_id), param("orderId", order_id)],
     )

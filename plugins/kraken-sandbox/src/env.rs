@@ -11,7 +11,11 @@ pub trait Env {
     /// `state.compare-and-swap`: false (nothing written) if `expected` is stale.
     fn state_cas(&self, key: &str, expected: Option<&str>, value: &str) -> bool;
     /// Public GET below the host's base URL; Err describes a transport failure.
-    fn http_get(&self, path: &str, query: &[(String, String)]) -> Result<(u16, String), String>;
+    fn http_get(
+        &self,
+        path: &'static str,
+        query: &[(String, String)],
+    ) -> Result<(u16, String), String>;
     fn log(&self, level: Level, message: &str);
 }
 
@@ -88,7 +92,7 @@ pub mod mem {
 
         fn http_get(
             &self,
-            path: &str,
+            path: &'static str,
             query: &[(String, String)],
         ) -> Result<(u16, String), String> {
             self.http_calls

@@ -32,7 +32,7 @@
 //! id only (`fill` is none), as Kraken's AddOrder does, so the host reads
 //! the fill with `query-order`, the same path as against Kraken.
 
-wit_bindgen::generate!({ path: "../../wit/since_v0.2.0", world: "driver" });
+pub(crate) use driver_kit::wit::tradehost;
 
 mod config;
 mod env;
@@ -46,23 +46,16 @@ mod sim;
 #[cfg(test)]
 mod tests;
 
-use exports::tradehost::exchange::exchange::Guest;
-use tradehost::exchange::http::{self, Auth, Method, Request};
+use driver_kit::http::{Http, HttpFailure, Req};
+use driver_kit::wit::exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderLookup,
     OrderReport, PlacedOrder, SigningScheme, Ticker,
 };
-use tradehost::exchange::{config as host_config, log, state};
+use tradehost::exchange::{config as host_config, state};
 
-/// `Env` over the host's imports. (Natively only type-checked: nothing
-/// is exported there, so the glue is unused.)
-#[cfg_attr(
-    not(target_arch = "wasm32"),
-    allow(
-        dead_code,
-        reason = "used only by the export, which exists only in the component"
-    )
-)]
+/// `Env` over the host's imports. (Natively it only type-checks: the
+/// imports exist only inside a component.)
 struct Host;
 
 impl env::Env for Host {
@@ -78,37 +71,26 @@ impl env::Env for Host {
         state::compare_and_swap(key, expected, value)
     }
 
-    fn http_get(&self, path: &str, query: &[(String, String)]) -> Result<(u16, String), String> {
-        let req = Request {
-            method: Method::Get,
-            path: path.into(),
-            query: query.to_vec(),
-            form: Vec::new(),
-            auth: Auth::Public,
-            // Prices must be fresh.
-            cache_seconds: 0,
-        };
-        match http::send(&req) {
-            Ok(resp) => Ok((resp.status, resp.body)),
-            Err(http::HttpError::NotSent(e)) => Err(format!("not sent: {e}")),
-            Err(http::HttpError::NoAnswer(e)) => Err(format!("no answer: {e}")),
-            Err(http::HttpError::Denied(e)) => Err(format!("denied by host: {e}")),
-        }
+    fn http_get(
+        &self,
+        path: &'static str,
+        query: &[(String, String)],
+    ) -> Result<(u16, String), String> {
+        // Prices must be fresh: never from the host's cache.
+        let req = Req::public_get(path, query.to_vec(), 0);
+        driver_kit::http::Host.send(&req).map_err(|e| match e {
+            HttpFailure::NotSent(e) => format!("not sent: {e}"),
+            HttpFailure::NoAnswer(e) => format!("no answer: {e}"),
+            HttpFailure::Denied(e) => format!("denied by host: {e}"),
+        })
     }
 
     fn log(&self, level: env::Level, message: &str) {
-        log::log(level, message);
+        driver_kit::http::Host.log(level, message);
     }
 }
 
 /// Configuration is read afresh on every call: each call is a new instance.
-#[cfg_attr(
-    not(target_arch = "wasm32"),
-    allow(
-        dead_code,
-        reason = "used only by the export, which exists only in the component"
-    )
-)]
 fn with_config<T>(
     f: impl FnOnce(&Host, &config::Config) -> Result<T, DriverError>,
 ) -> Result<T, DriverError> {
@@ -116,14 +98,9 @@ fn with_config<T>(
     f(&Host, &cfg)
 }
 
-#[cfg_attr(
-    not(target_arch = "wasm32"),
-    allow(
-        dead_code,
-        reason = "used only by the export, which exists only in the component"
-    )
-)]
-struct Driver;
+/// The driver's export table. Public, so that natively (where nothing
+/// is exported) the code it calls still counts as used.
+pub struct Driver;
 
 impl Guest for Driver {
     fn info() -> DriverInfo {
@@ -183,5 +160,5 @@ impl Guest for Driver {
 )]
 mod export {
     use super::Driver;
-    crate::export!(Driver with_types_in crate);
+    driver_kit::wit::export!(Driver with_types_in driver_kit::wit);
 }

@@ -66,25 +66,7 @@
 use crate::num;
 use crate::responses::Failure;
 use crate::tradehost::exchange::types::DriverError;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpKind {
-    /// AddOrder: may have taken effect.
-    Place,
-    /// Everything else: repeatable.
-    Read,
-}
-
-/// Transport failures reported by the host's `http.send`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HttpFailure {
-    /// Proven not to have reached Kraken.
-    NotSent(String),
-    /// Sent; no complete answer.
-    NoAnswer(String),
-    /// The host refused to send it.
-    Denied(String),
-}
+pub use driver_kit::http::OpKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
@@ -216,19 +198,6 @@ pub fn from_kraken(kind: OpKind, errors: &[String]) -> DriverError {
     }
 }
 
-pub fn from_transport(kind: OpKind, failure: &HttpFailure) -> DriverError {
-    match (failure, kind) {
-        (HttpFailure::NotSent(e), _) => DriverError::Unavailable(format!("not sent: {e}")),
-        (HttpFailure::NoAnswer(e), OpKind::Place) => {
-            DriverError::UnknownOutcome(format!("no answer: {e}"))
-        }
-        (HttpFailure::NoAnswer(e), OpKind::Read) => {
-            DriverError::Unavailable(format!("no answer: {e}"))
-        }
-        (HttpFailure::Denied(e), _) => DriverError::InvalidRequest(format!("denied by host: {e}")),
-    }
-}
-
 /// A non-200 answer. Only a 4xx carrying Kraken's own error strings is
 /// taken as Kraken's verdict; anything else may come from a proxy in front
 /// of a Kraken that did act on the request.
@@ -262,32 +231,17 @@ pub fn from_failure(kind: OpKind, failure: Failure) -> DriverError {
     }
 }
 
-/// Variant name (as in the WIT) and message of an error, for log lines.
-pub fn parts(e: &DriverError) -> (&'static str, &str) {
-    match e {
-        DriverError::InsufficientFunds(m) => ("insufficient-funds", m),
-        DriverError::InvalidSymbol(m) => ("invalid-symbol", m),
-        DriverError::BelowMinimum(m) => ("below-minimum", m),
-        DriverError::OrderRejected(m) => ("order-rejected", m),
-        DriverError::RateLimited(m) => ("rate-limited", m),
-        DriverError::Unavailable(m) => ("unavailable", m),
-        DriverError::Auth(m) => ("auth", m),
-        DriverError::NotFound(m) => ("not-found", m),
-        DriverError::UnknownOutcome(m) => ("unknown-outcome", m),
-        DriverError::InvalidRequest(m) => ("invalid-request", m),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use driver_kit::http::{HttpFailure, error_parts, transport_error};
 
     fn name(e: &DriverError) -> &'static str {
-        parts(e).0
+        error_parts(e).0
     }
 
     fn message(e: &DriverError) -> &str {
-        parts(e).1
+        error_parts(e).1
     }
 
     /// One test per row: Kraken string -> (AddOrder, read) outcome, and
@@ -449,8 +403,8 @@ mod tests {
         ];
         for (failure, place, read) in cases {
             let got = (
-                name(&from_transport(OpKind::Place, &failure)),
-                name(&from_transport(OpKind::Read, &failure)),
+                name(&transport_error(OpKind::Place, &failure)),
+                name(&transport_error(OpKind::Read, &failure)),
             );
             assert_eq!(got, (place, read), "{failure:?}");
         }

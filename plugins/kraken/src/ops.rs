@@ -3,7 +3,7 @@
 //! fresh instance per call); AssetPairs is re-asked every time and the
 //! host's cache (`cache-seconds`) makes that cheap.
 
-use crate::errors::{self, HttpFailure, OpKind};
+use crate::errors;
 use crate::num;
 use crate::requests::{self, Req};
 use crate::responses::{self, Failure, Pair, RawOrders};
@@ -12,17 +12,11 @@ use crate::time;
 use crate::tradehost::exchange::log::Level;
 use crate::tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, MarketStatus,
-    OrderAmount, OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
+    OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
 };
+use driver_kit::http::{Http, OpKind, error_parts, transport_error};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::value::RawValue;
-
-/// The host as the operations see it.
-pub trait Http {
-    /// `http.send`: status and body, or why there is none.
-    fn send(&self, req: &Req) -> Result<(u16, String), HttpFailure>;
-    fn log(&self, level: Level, message: &str);
-}
 
 /// Sends `req` and parses a 200 answer; every other outcome is mapped by
 /// `errors` according to `kind`.
@@ -33,7 +27,7 @@ fn call<T>(
     parse: impl FnOnce(&str) -> Result<T, Failure>,
 ) -> Result<T, DriverError> {
     match http.send(req) {
-        Err(failure) => Err(errors::from_transport(kind, &failure)),
+        Err(failure) => Err(transport_error(kind, &failure)),
         Ok((200, body)) => parse(&body).map_err(|f| errors::from_failure(kind, f)),
         Ok((status, body)) => Err(errors::from_status(kind, status, &body)),
     }
@@ -219,21 +213,7 @@ pub fn place_market_order(
     http: &impl Http,
     order: &MarketOrder,
 ) -> Result<PlacedOrder, DriverError> {
-    let amount = match (order.side, &order.amount) {
-        (Side::Buy, OrderAmount::Quote(a)) | (Side::Sell, OrderAmount::Base(a)) => {
-            num::parse_amount(a).map_err(DriverError::InvalidRequest)?
-        }
-        (Side::Buy, OrderAmount::Base(_)) => {
-            return Err(DriverError::InvalidRequest(
-                "a market buy takes a quote amount".into(),
-            ));
-        }
-        (Side::Sell, OrderAmount::Quote(_)) => {
-            return Err(DriverError::InvalidRequest(
-                "a market sell takes a base amount".into(),
-            ));
-        }
-    };
+    let amount = driver_kit::order::market_amount(order)?;
     if order.client_order_id.is_empty() {
         return Err(DriverError::InvalidRequest("empty client order id".into()));
     }
@@ -277,7 +257,7 @@ pub fn place_market_order(
     );
     let result = match &outcome {
         Ok(txid) => format!("placed {}", num::clip(txid)),
-        Err(e) => format!("{}: {}", errors::parts(e).0, errors::parts(e).1),
+        Err(e) => format!("{}: {}", error_parts(e).0, error_parts(e).1),
     };
     http.log(Level::Info, &format!("{what}: {result}"));
     outcome.map(|order_id| PlacedOrder {

@@ -2,6 +2,8 @@
 //! to signed requests, so no builder here ever sets a nonce.
 
 use crate::tradehost::exchange::types::Side;
+pub use driver_kit::http::Req;
+use driver_kit::http::param;
 
 pub const SYSTEM_STATUS: &str = "/0/public/SystemStatus";
 pub const ASSET_PAIRS: &str = "/0/public/AssetPairs";
@@ -28,57 +30,13 @@ pub const PATHS: [&str; 8] = [
 /// (Each call runs in a fresh instance, so the driver cannot cache it.)
 pub const ASSET_PAIRS_CACHE_SECONDS: u32 = 3600;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-/// A request as handed to the host's `http.send`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Req {
-    pub method: Method,
-    pub path: &'static str,
-    pub query: Vec<(String, String)>,
-    pub form: Vec<(String, String)>,
-    /// Private endpoint: the host signs it.
-    pub signed: bool,
-    pub cache_seconds: u32,
-}
-
-fn public_get(path: &'static str, query: Vec<(String, String)>, cache_seconds: u32) -> Req {
-    Req {
-        method: Method::Get,
-        path,
-        query,
-        form: Vec::new(),
-        signed: false,
-        cache_seconds,
-    }
-}
-
-fn private_post(path: &'static str, form: Vec<(String, String)>) -> Req {
-    Req {
-        method: Method::Post,
-        path,
-        query: Vec::new(),
-        form,
-        signed: true,
-        cache_seconds: 0,
-    }
-}
-
-fn param(k: &str, v: &str) -> (String, String) {
-    (k.to_string(), v.to_string())
-}
-
 pub fn system_status() -> Req {
-    public_get(SYSTEM_STATUS, Vec::new(), 0)
+    Req::public_get(SYSTEM_STATUS, Vec::new(), 0)
 }
 
 /// All pairs, unfiltered: one cached answer serves every symbol.
 pub fn asset_pairs() -> Req {
-    public_get(ASSET_PAIRS, Vec::new(), ASSET_PAIRS_CACHE_SECONDS)
+    Req::public_get(ASSET_PAIRS, Vec::new(), ASSET_PAIRS_CACHE_SECONDS)
 }
 
 pub fn ticker(pair_id: &str) -> Req {
@@ -87,11 +45,11 @@ pub fn ticker(pair_id: &str) -> Req {
 
 /// One Ticker request for several pairs: `pair=A,B,C`.
 pub fn tickers(pair_ids: &[&str]) -> Req {
-    public_get(TICKER, vec![param("pair", &pair_ids.join(","))], 0)
+    Req::public_get(TICKER, vec![param("pair", &pair_ids.join(","))], 0)
 }
 
 pub fn balance_ex() -> Req {
-    private_post(BALANCE_EX, Vec::new())
+    Req::signed_post(BALANCE_EX, Vec::new())
 }
 
 /// A market order for `volume` base units. Volume is always in base units
@@ -123,22 +81,22 @@ pub fn add_order(
     if let Some(deadline) = deadline {
         form.push(param("deadline", deadline));
     }
-    private_post(ADD_ORDER, form)
+    Req::signed_post(ADD_ORDER, form)
 }
 
 pub fn query_orders(txid: &str) -> Req {
-    private_post(QUERY_ORDERS, vec![param("txid", txid)])
+    Req::signed_post(QUERY_ORDERS, vec![param("txid", txid)])
 }
 
 pub fn open_orders(client_order_id: &str) -> Req {
-    private_post(OPEN_ORDERS, vec![param("cl_ord_id", client_order_id)])
+    Req::signed_post(OPEN_ORDERS, vec![param("cl_ord_id", client_order_id)])
 }
 
 /// One page of ClosedOrders (Kraken sends 50, newest first): orders after
 /// `start` (unix seconds, exclusive), from result offset `ofs`.
 /// `closetime` is left at its default (both).
 pub fn closed_orders(client_order_id: &str, start: i64, ofs: u64) -> Req {
-    private_post(
+    Req::signed_post(
         CLOSED_ORDERS,
         vec![
             param("cl_ord_id", client_order_id),
@@ -151,6 +109,7 @@ pub fn closed_orders(client_order_id: &str, start: i64, ofs: u64) -> Req {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use driver_kit::http::Method;
 
     fn all() -> Vec<Req> {
         vec![

@@ -2,9 +2,10 @@
 //! a read: what each Binance code, message, status and transport failure
 //! becomes.
 
-use crate::errors::{HttpFailure, OpKind, from_failure, from_status, from_transport, parts};
+use crate::errors::{from_failure, from_status};
 use crate::responses::Failure;
 use crate::tradehost::exchange::types::DriverError;
+use driver_kit::http::{HttpFailure, OpKind, error_parts, transport_error};
 
 const UO: &str = "unknown-outcome";
 const UN: &str = "unavailable";
@@ -18,7 +19,7 @@ const IS: &str = "invalid-symbol";
 const NF: &str = "not-found";
 
 fn name(e: &DriverError) -> &'static str {
-    parts(e).0
+    error_parts(e).0
 }
 
 fn body(code: i64, msg: &str) -> String {
@@ -33,7 +34,7 @@ fn classify(code: i64, msg: &str) -> (&'static str, &'static str) {
     let read = from_status(OpKind::Read, 400, &b);
     for e in [&place, &read] {
         assert!(
-            parts(e).1.contains(&code.to_string()) && parts(e).1.contains(msg),
+            error_parts(e).1.contains(&code.to_string()) && error_parts(e).1.contains(msg),
             "{e:?}"
         );
     }
@@ -327,8 +328,8 @@ fn transport() {
         (HttpFailure::Denied("policy".into()), IR, IR),
     ] {
         let got = (
-            name(&from_transport(OpKind::Place, &failure)),
-            name(&from_transport(OpKind::Read, &failure)),
+            name(&transport_error(OpKind::Place, &failure)),
+            name(&transport_error(OpKind::Read, &failure)),
         );
         assert_eq!(got, (place, read), "{failure:?}");
     }
@@ -390,12 +391,12 @@ fn http_status() {
 fn status_messages_quote_a_clipped_body() {
     let html = format!("<html>{}</html>", "x".repeat(5000));
     let e = from_status(OpKind::Place, 502, &html);
-    let msg = parts(&e).1;
+    let msg = error_parts(&e).1;
     assert!(msg.contains("502") && msg.contains("<html>"), "{msg}");
     assert!(msg.chars().count() < 200, "{msg}");
     let long = body(-2010, &"y".repeat(5000));
     let e = from_status(OpKind::Place, 400, &long);
-    assert!(parts(&e).1.chars().count() < 300, "{e:?}");
+    assert!(error_parts(&e).1.chars().count() < 300, "{e:?}");
 }
 
 #[test]

@@ -1,14 +1,17 @@
 //! Whole operations against a canned host: which requests go out, in what
 //! order and with what parameters, and what each answer becomes.
 
-use super::{Answer, Canned, GET_INFO, POST_ORDER, binance_error, fixture, outcome, params, parts};
-use crate::errors::HttpFailure;
+use super::{
+    Answer, Canned, GET_INFO, POST_ORDER, binance_error, error_parts, fixture, outcome, params,
+};
 use crate::ops;
-use crate::requests::{self, Method};
+use crate::requests;
 use crate::tradehost::exchange::types::{
     ExchangeState, Fee, MarketOrder, MarketStatus, OrderAmount, OrderReport, OrderState,
     PlacedOrder, Side, SigningScheme, Ticker,
 };
+use driver_kit::http::HttpFailure;
+use driver_kit::http::Method;
 
 const CID: &str = "6d1b345e-2821-40e2-ad83-4ecb18a06876";
 
@@ -492,8 +495,8 @@ fn markets_not_taking_the_order_are_unavailable_and_not_sent() {
     ] {
         let host = with_order(Ok((200, fixture!("order_full_buy").into())));
         let e = ops::place_market_order(&host, &order).expect_err("refused");
-        assert_eq!(parts(&e).0, "unavailable", "{order:?}");
-        assert!(parts(&e).1.contains(why), "{e:?}");
+        assert_eq!(error_parts(&e).0, "unavailable", "{order:?}");
+        assert!(error_parts(&e).1.contains(why), "{e:?}");
         assert_eq!(host.calls(), [GET_INFO], "{order:?}");
     }
     // A sell needs no quoteOrderQty: DOGEUSDT takes it.
@@ -553,8 +556,8 @@ fn order_outcomes() {
     for (answer, expected, quoted) in cases {
         let host = with_order(answer.clone());
         let e = ops::place_market_order(&host, &buy("BTC/USDT", "100")).expect_err("fails");
-        assert_eq!(parts(&e).0, expected, "{answer:?}");
-        assert!(parts(&e).1.contains(quoted), "{e:?}");
+        assert_eq!(error_parts(&e).0, expected, "{answer:?}");
+        assert!(error_parts(&e).1.contains(quoted), "{e:?}");
         let logs = host.logs();
         assert_eq!(logs.len(), 1, "one line per order attempt");
         assert!(

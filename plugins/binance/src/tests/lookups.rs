@@ -3,10 +3,11 @@
 use super::{
     Answer, Canned, GET_INFO, GET_ORDER, GET_TRADES, binance_error, fixture, outcome, params,
 };
-use crate::errors::HttpFailure;
 use crate::ops;
-use crate::requests::{self, Method};
+use crate::requests;
 use crate::tradehost::exchange::types::{Fee, OrderLookup, OrderReport, OrderState, Side};
+use driver_kit::http::HttpFailure;
+use driver_kit::http::Method;
 
 const CID: &str = "6d1b345e-2821-40e2-ad83-4ecb18a06876";
 

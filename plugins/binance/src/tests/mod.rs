@@ -2,11 +2,12 @@
 //! operations against a canned host. Fixtures live in
 //! `tests/fixtures/<name>.json` (see the README there for provenance).
 
-use crate::errors::HttpFailure;
-use crate::ops::Http;
-use crate::requests::{self, Method, Req};
+use crate::requests::{self, Req};
 use crate::tradehost::exchange::log::Level;
 use crate::tradehost::exchange::types::DriverError;
+use driver_kit::http::Http;
+use driver_kit::http::HttpFailure;
+use driver_kit::http::Method;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -127,9 +128,9 @@ pub fn params(kv: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-pub use crate::errors::parts;
+pub use driver_kit::http::error_parts;
 
 /// The error's variant name, or "ok".
 pub fn outcome<T>(r: &Result<T, DriverError>) -> &'static str {
-    r.as_ref().err().map_or("ok", |e| parts(e).0)
+    r.as_ref().err().map_or("ok", |e| error_parts(e).0)
 }

@@ -2,8 +2,9 @@
 //! path declared, and each parameter name on the host's allow-list.
 
 use super::params;
-use crate::requests::{self, Method, Req, Size};
+use crate::requests::{self, Req, Size};
 use crate::tradehost::exchange::types::Side;
+use driver_kit::http::Method;
 
 const CID: &str = "6d1b345e-2821-40e2-ad83-4ecb18a06876";
 

@@ -1,13 +1,14 @@
 //! Whole operations against a canned host: which requests go out, in what
 //! order, and what each failure becomes.
 
-use super::{Canned, fixture, kraken_error, outcome, parts, ticker_body};
-use crate::errors::HttpFailure;
+use super::{Canned, error_parts, fixture, kraken_error, outcome, ticker_body};
 use crate::ops;
-use crate::requests::{self, Method};
+use crate::requests;
 use crate::tradehost::exchange::types::{
     MarketOrder, MarketRules, MarketStatus, OrderAmount, Side, SigningScheme,
 };
+use driver_kit::http::HttpFailure;
+use driver_kit::http::Method;
 
 fn buy(symbol: &str, quote: &str) -> MarketOrder {
     MarketOrder {
@@ -397,8 +398,8 @@ fn add_order_outcomes() {
         let host = Canned::live().answer(requests::ADD_ORDER, answer.clone());
         let r = ops::place_market_order(&host, &buy("BTC/USD", "100"));
         let e = r.expect_err("fails");
-        assert_eq!(parts(&e).0, expected, "{answer:?}");
-        assert!(parts(&e).1.contains(quoted), "{e:?}");
+        assert_eq!(error_parts(&e).0, expected, "{answer:?}");
+        assert!(error_parts(&e).1.contains(quoted), "{e:?}");
         let logs = host.logs.borrow();
         assert_eq!(logs.len(), 1, "one line per AddOrder outcome");
         assert!(

@@ -1,10 +1,10 @@
 //! query-order and find-order against a canned host.
 
 use super::{Canned, fixture, kraken_error, lookup, outcome};
-use crate::errors::HttpFailure;
 use crate::ops;
 use crate::requests;
 use crate::tradehost::exchange::types::{Fee, OrderLookup, OrderState};
+use driver_kit::http::HttpFailure;
 
 fn form(kv: &[(&str, &str)]) -> Vec<(String, String)> {
     kv.iter()

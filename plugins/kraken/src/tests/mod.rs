@@ -1,11 +1,11 @@
 //! Parsers on captured Kraken bodies, and whole operations against a
 //! canned host. Fixtures live in `tests/fixtures/<endpoint>_<variant>.json`.
 
-use crate::errors::HttpFailure;
-use crate::ops::Http;
 use crate::requests::{self, Req};
 use crate::tradehost::exchange::log::Level;
 use crate::tradehost::exchange::types::{DriverError, OrderLookup, Side};
+use driver_kit::http::Http;
+use driver_kit::http::HttpFailure;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -141,9 +141,9 @@ pub fn kraken_error(error: &str) -> String {
     format!(r#"{{"error":["{error}"]}}"#)
 }
 
-pub use crate::errors::parts;
+pub use driver_kit::http::error_parts;
 
 /// The error's variant name, or "ok".
 pub fn outcome<T>(r: &Result<T, DriverError>) -> &'static str {
-    r.as_ref().err().map_or("ok", |e| parts(e).0)
+    r.as_ref().err().map_or("ok", |e| error_parts(e).0)
 }

@@ -1,6 +1,6 @@
-//! Exact decimals. Binance sends every price and quantity as a JSON string
-//! ("0.00100000"); a JSON number is accepted too, read from its literal
-//! text (via `RawValue`), so no value ever passes through an f64.
+//! Exact decimals. Exchanges send money as JSON strings ("0.00100000") or,
+//! in some answers, as JSON numbers; both are read from their literal text
+//! (via `RawValue`), so no value ever passes through an f64.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer};
@@ -20,7 +20,7 @@ impl<'de> Deserialize<'de> for Dec {
     }
 }
 
-/// Text of a JSON string or number, for ids (`orderId` is a number).
+/// Text of a JSON string or number, for fields that are either (ids, counts).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text(pub String);
 
@@ -167,6 +167,8 @@ mod tests {
         assert_eq!(dec("1e-5"), Ok("0.00001".into()));
         assert_eq!(dec("-0.0"), Ok("0".into()));
         assert_eq!(dec(r#""0.00000000""#), Ok("0".into()));
+        assert_eq!(dec("2.5E+3"), Ok("2500".into()));
+        assert_eq!(dec("-1.50"), Ok("-1.5".into()));
     }
 
     #[test]
@@ -189,10 +191,12 @@ mod tests {
             assert!(dec(bad).is_err(), "{bad} accepted");
         }
         assert!(parse_exact("1.00000000000000000000000000001").is_err());
+        assert_eq!(parse_exact("0e5").map(fmt), Ok("0".into()));
         for odd in [
             "1e99999999999999999999",
             "1e-99999999999999999999",
             "9e28",
+            "0e-99999",
             "123456789012345678901234567890",
         ] {
             // Hostile exponents and lengths fail cleanly, never panic.
