@@ -32,7 +32,9 @@
 //! id only (`fill` is none), as Kraken's AddOrder does, so the host reads
 //! the fill with `query-order`, the same path as against Kraken.
 
-pub(crate) use driver_kit::wit::tradehost;
+/// Public (with `market`) for the host's benchmark of the wasm boundary.
+#[doc(hidden)]
+pub use driver_kit::wit::tradehost;
 
 mod config;
 mod env;
