@@ -1,4 +1,5 @@
-//! Strict decimal parsing and canonical formatting. Money never touches floats.
+//! Strict parsing of the sandbox's own settings (plain decimals only);
+//! formatting is the one every driver uses. Money never touches floats.
 
 use rust_decimal::Decimal;
 
@@ -30,15 +31,8 @@ pub fn parse_positive(s: &str) -> Result<Decimal, String> {
     Ok(d)
 }
 
-/// Canonical wire form: plain notation, no trailing zeros ("60030", "0.15").
-pub fn fmt(d: Decimal) -> String {
-    d.normalize().to_string()
-}
-
-/// Number of significant fractional digits ("0.10" has 1).
-pub fn frac_digits(d: Decimal) -> u32 {
-    d.normalize().scale()
-}
+/// The wire form and the digit count every driver uses.
+pub use driver_kit::num::{fmt, frac_digits};
 
 #[cfg(test)]
 mod tests {
