@@ -16,6 +16,7 @@ mod flows;
 mod lookups;
 mod orders;
 mod parsers;
+mod reads;
 mod requests_sent;
 
 macro_rules! fixture {
