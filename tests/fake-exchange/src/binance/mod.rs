@@ -51,6 +51,7 @@
 mod market;
 mod orders;
 mod queries;
+mod request;
 mod server;
 mod sign;
 mod state;

@@ -8,7 +8,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use super::market::{fmt8, symbol_param};
-use super::orders::{Order, fields, int_param};
+use super::orders::{Order, fields};
+use super::request::int_param;
 use super::server::{ApiError, Params};
 use super::state::State;
 
