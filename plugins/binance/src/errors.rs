@@ -71,7 +71,7 @@
 use crate::num;
 use crate::responses::{ApiError, Failure};
 use crate::tradehost::exchange::types::DriverError;
-pub use driver_kit::http::OpKind;
+use driver_kit::http::OpKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {

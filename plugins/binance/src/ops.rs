@@ -30,7 +30,7 @@ use crate::tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeState, ExchangeStatus, MarketOrder, MarketRules,
     MarketStatus, OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
 };
-use driver_kit::http::{Http, HttpFailure, OpKind, error_parts, transport_error};
+use driver_kit::http::{Http, HttpFailure, OpKind, error_line, transport_error, unique};
 use rust_decimal::Decimal;
 
 /// Longest log line written for an order attempt.
@@ -76,14 +76,11 @@ pub fn info() -> DriverInfo {
 /// split is never taken for this one. An id Binance does not list is its
 /// -1121, `invalid-symbol`.
 fn listings(http: &impl Http, symbols: &[&str]) -> Result<Vec<Listing>, DriverError> {
-    let mut ids: Vec<String> = Vec::new();
-    for symbol in symbols {
-        let id = symbols::candidate_id(symbol)?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let candidates = symbols
+        .iter()
+        .map(|s| symbols::candidate_id(s))
+        .collect::<Result<Vec<String>, _>>()?;
+    let ids = unique(candidates.iter().map(String::as_str));
     call(
         http,
         OpKind::Read,
@@ -152,12 +149,7 @@ pub fn tickers(http: &impl Http, symbols: &[String]) -> Result<Vec<Ticker>, Driv
         .iter()
         .map(|s| symbols::resolve(&listings, s))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut ids: Vec<&str> = Vec::new();
-    for m in &markets {
-        if !ids.contains(&m.id.as_str()) {
-            ids.push(&m.id);
-        }
-    }
+    let ids = unique(markets.iter().map(|m| m.id.as_str()));
     let quotes = call(
         http,
         OpKind::Read,
@@ -385,10 +377,7 @@ pub fn place_market_order(
     );
     let (level, result) = match &outcome {
         Ok((_, note)) => (Level::Info, note.clone()),
-        Err(e) => (
-            Level::Warn,
-            format!("{}: {}", error_parts(e).0, error_parts(e).1),
-        ),
+        Err(e) => (Level::Warn, error_line(e)),
     };
     http.log(level, &num::clip_to(&format!("{what}: {result}"), LOG_LINE));
     outcome.map(|(placed, _)| placed)

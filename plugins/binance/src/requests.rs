@@ -36,14 +36,10 @@ pub fn ping() -> Req {
 /// host accepts in one answer. Each query is cached by the host.
 pub fn exchange_info(symbol_ids: &[&str]) -> Req {
     let query = match symbol_ids {
-        [one] => vec![param("symbol", one)],
-        // Serialising a list of strings cannot fail; the fallback is unused.
-        many => vec![param(
-            "symbols",
-            &serde_json::to_string(many).unwrap_or_default(),
-        )],
+        [one] => param("symbol", one),
+        many => symbols_param(many),
     };
-    Req::public_get(EXCHANGE_INFO, query, EXCHANGE_INFO_CACHE_SECONDS)
+    Req::public_get(EXCHANGE_INFO, vec![query], EXCHANGE_INFO_CACHE_SECONDS)
 }
 
 /// Best bid and ask of one symbol, always fresh.
@@ -54,9 +50,16 @@ pub fn book_ticker(symbol_id: &str) -> Req {
 /// Best bids and asks of several symbols in one request: `symbols` is a
 /// compact JSON array text, `["BTCUSDT","ETHUSDT"]`.
 pub fn book_tickers(symbol_ids: &[&str]) -> Req {
+    Req::public_get(BOOK_TICKER, vec![symbols_param(symbol_ids)], 0)
+}
+
+/// `symbols` as Binance reads it: a compact JSON array of ids.
+fn symbols_param(symbol_ids: &[&str]) -> (String, String) {
     // Serialising a list of strings cannot fail; the fallback is unused.
-    let list = serde_json::to_string(symbol_ids).unwrap_or_default();
-    Req::public_get(BOOK_TICKER, vec![param("symbols", &list)], 0)
+    param(
+        "symbols",
+        &serde_json::to_string(symbol_ids).unwrap_or_default(),
+    )
 }
 
 /// Balances, without the (many) zero ones.

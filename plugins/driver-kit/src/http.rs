@@ -66,6 +66,18 @@ impl Req {
     }
 }
 
+/// Each id once, in the order first seen: several symbols asked together
+/// may name one market twice, and a request lists it once.
+pub fn unique<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for id in ids {
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen
+}
+
 /// One query or form parameter.
 pub fn param(key: &str, value: &str) -> (String, String) {
     (key.to_string(), value.to_string())
@@ -80,6 +92,16 @@ pub enum HttpFailure {
     NoAnswer(String),
     /// The host refused to send it.
     Denied(String),
+}
+
+impl std::fmt::Display for HttpFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpFailure::NotSent(e) => write!(f, "not sent: {e}"),
+            HttpFailure::NoAnswer(e) => write!(f, "no answer: {e}"),
+            HttpFailure::Denied(e) => write!(f, "denied by host: {e}"),
+        }
+    }
 }
 
 /// Whether a failed request may have changed anything on the exchange.
@@ -124,6 +146,12 @@ pub fn error_parts(e: &DriverError) -> (&'static str, &str) {
         DriverError::UnknownOutcome(m) => ("unknown-outcome", m),
         DriverError::InvalidRequest(m) => ("invalid-request", m),
     }
+}
+
+/// An error as one log line: its WIT variant name, then its message.
+pub fn error_line(e: &DriverError) -> String {
+    let (name, message) = error_parts(e);
+    format!("{name}: {message}")
 }
 
 /// The host as a driver's operations see it.
@@ -173,25 +201,36 @@ mod tests {
 
     #[test]
     fn only_a_sent_placement_without_answer_is_unknown() {
-        let no_answer = HttpFailure::NoAnswer("timed out".into());
-        assert!(matches!(
-            transport_error(OpKind::Place, &no_answer),
-            DriverError::UnknownOutcome(_)
-        ));
-        assert!(matches!(
-            transport_error(OpKind::Read, &no_answer),
-            DriverError::Unavailable(_)
-        ));
-        let not_sent = HttpFailure::NotSent("refused".into());
-        assert!(matches!(
-            transport_error(OpKind::Place, &not_sent),
-            DriverError::Unavailable(_)
-        ));
-        let denied = HttpFailure::Denied("path".into());
-        assert!(matches!(
-            transport_error(OpKind::Place, &denied),
-            DriverError::InvalidRequest(_)
-        ));
+        let name = |e: DriverError| error_parts(&e).0;
+        for (failure, place, read) in [
+            (
+                HttpFailure::NotSent("refused".into()),
+                "unavailable",
+                "unavailable",
+            ),
+            (
+                HttpFailure::NoAnswer("timeout".into()),
+                "unknown-outcome",
+                "unavailable",
+            ),
+            (
+                HttpFailure::Denied("policy".into()),
+                "invalid-request",
+                "invalid-request",
+            ),
+        ] {
+            let got = (
+                name(transport_error(OpKind::Place, &failure)),
+                name(transport_error(OpKind::Read, &failure)),
+            );
+            assert_eq!(got, (place, read), "{failure:?}");
+        }
+    }
+
+    #[test]
+    fn unique_keeps_the_first_of_each_in_order() {
+        assert_eq!(unique(["B", "A", "B", "C", "A"]), ["B", "A", "C"]);
+        assert!(unique([]).is_empty());
     }
 
     #[test]

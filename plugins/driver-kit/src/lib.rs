@@ -9,7 +9,8 @@
 //! - [`num`]: exact decimals read from JSON text, never through an f64;
 //! - [`order`]: the checks every driver makes of a market order;
 //! - [`guest!`]: the export table of a driver whose operations are
-//!   functions over `Http` in one module.
+//!   functions over `Http` in one module; [`export_driver!`] exports any
+//!   other `Guest` implementation.
 
 /// Bindings of the `driver` world, contract `tradehost:exchange@0.2.0`.
 /// `wit::export!` exports a driver's `Guest`.
@@ -35,9 +36,7 @@ pub mod order;
 /// The export table of a driver whose operations are functions over
 /// [`http::Http`] in module `$ops` (`info`, `market_rules`, `ticker`,
 /// `tickers`, `balances`, `status`, `place_market_order`, `query_order`,
-/// `find_order`), each given [`http::Host`]. Only a component exports:
-/// native builds (unit tests) would otherwise emit symbols named like
-/// `tradehost:exchange/...`, which native linkers refuse.
+/// `find_order`), each given [`http::Host`].
 #[macro_export]
 macro_rules! guest {
     ($ops:ident) => {
@@ -45,88 +44,71 @@ macro_rules! guest {
         /// nothing is exported) the operations it calls still count as used.
         pub struct Driver;
 
-        impl $crate::wit::exports::tradehost::exchange::exchange::Guest for Driver {
-            fn info() -> $crate::wit::tradehost::exchange::types::DriverInfo {
-                $ops::info()
-            }
+        const _: () = {
+            use $crate::http::Host;
+            use $crate::wit::exports::tradehost::exchange::exchange::Guest;
+            use $crate::wit::tradehost::exchange::types::{
+                Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules,
+                OrderLookup, OrderReport, PlacedOrder, Ticker,
+            };
 
-            fn market_rules(
-                symbol: String,
-            ) -> Result<
-                $crate::wit::tradehost::exchange::types::MarketRules,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::market_rules(&$crate::http::Host, &symbol)
-            }
+            impl Guest for Driver {
+                fn info() -> DriverInfo {
+                    $ops::info()
+                }
 
-            fn ticker(
-                symbol: String,
-            ) -> Result<
-                $crate::wit::tradehost::exchange::types::Ticker,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::ticker(&$crate::http::Host, &symbol)
-            }
+                fn market_rules(symbol: String) -> Result<MarketRules, DriverError> {
+                    $ops::market_rules(&Host, &symbol)
+                }
 
-            fn tickers(
-                symbols: Vec<String>,
-            ) -> Result<
-                Vec<$crate::wit::tradehost::exchange::types::Ticker>,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::tickers(&$crate::http::Host, &symbols)
-            }
+                fn ticker(symbol: String) -> Result<Ticker, DriverError> {
+                    $ops::ticker(&Host, &symbol)
+                }
 
-            fn balances() -> Result<
-                Vec<$crate::wit::tradehost::exchange::types::Balance>,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::balances(&$crate::http::Host)
-            }
+                fn tickers(symbols: Vec<String>) -> Result<Vec<Ticker>, DriverError> {
+                    $ops::tickers(&Host, &symbols)
+                }
 
-            fn status() -> Result<
-                $crate::wit::tradehost::exchange::types::ExchangeStatus,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::status(&$crate::http::Host)
-            }
+                fn balances() -> Result<Vec<Balance>, DriverError> {
+                    $ops::balances(&Host)
+                }
 
-            fn place_market_order(
-                order: $crate::wit::tradehost::exchange::types::MarketOrder,
-            ) -> Result<
-                $crate::wit::tradehost::exchange::types::PlacedOrder,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::place_market_order(&$crate::http::Host, &order)
-            }
+                fn status() -> Result<ExchangeStatus, DriverError> {
+                    $ops::status(&Host)
+                }
 
-            fn query_order(
-                lookup: $crate::wit::tradehost::exchange::types::OrderLookup,
-            ) -> Result<
-                $crate::wit::tradehost::exchange::types::OrderReport,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::query_order(&$crate::http::Host, &lookup)
-            }
+                fn place_market_order(order: MarketOrder) -> Result<PlacedOrder, DriverError> {
+                    $ops::place_market_order(&Host, &order)
+                }
 
-            fn find_order(
-                lookup: $crate::wit::tradehost::exchange::types::OrderLookup,
-            ) -> Result<
-                Option<$crate::wit::tradehost::exchange::types::OrderReport>,
-                $crate::wit::tradehost::exchange::types::DriverError,
-            > {
-                $ops::find_order(&$crate::http::Host, &lookup)
-            }
-        }
+                fn query_order(lookup: OrderLookup) -> Result<OrderReport, DriverError> {
+                    $ops::query_order(&Host, &lookup)
+                }
 
+                fn find_order(lookup: OrderLookup) -> Result<Option<OrderReport>, DriverError> {
+                    $ops::find_order(&Host, &lookup)
+                }
+            }
+        };
+
+        $crate::export_driver!(Driver);
+    };
+}
+
+/// Exports `$driver`'s `Guest` implementation. Only a component exports:
+/// native builds (unit tests) would otherwise emit symbols named like
+/// `tradehost:exchange/...`, which native linkers refuse.
+#[macro_export]
+macro_rules! export_driver {
+    ($driver:ident) => {
         #[cfg(target_arch = "wasm32")]
         #[allow(
             unsafe_code,
             reason = "the export glue wit-bindgen generates: the only unsafe code in a driver"
         )]
         mod export {
-            use super::Driver;
-            $crate::wit::export!(Driver with_types_in $crate::wit);
+            use super::$driver;
+            $crate::wit::export!($driver with_types_in $crate::wit);
         }
     };
 }

@@ -48,7 +48,7 @@ mod sim;
 #[cfg(test)]
 mod tests;
 
-use driver_kit::http::{Http, HttpFailure, Req};
+use driver_kit::http::{Http, Req};
 use driver_kit::wit::exports::tradehost::exchange::exchange::Guest;
 use tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, OrderLookup,
@@ -80,11 +80,7 @@ impl env::Env for Host {
     ) -> Result<(u16, String), String> {
         // Prices must be fresh: never from the host's cache.
         let req = Req::public_get(path, query.to_vec(), 0);
-        driver_kit::http::Host.send(&req).map_err(|e| match e {
-            HttpFailure::NotSent(e) => format!("not sent: {e}"),
-            HttpFailure::NoAnswer(e) => format!("no answer: {e}"),
-            HttpFailure::Denied(e) => format!("denied by host: {e}"),
-        })
+        driver_kit::http::Host.send(&req).map_err(|e| e.to_string())
     }
 
     fn log(&self, level: env::Level, message: &str) {
@@ -153,14 +149,4 @@ impl Guest for Driver {
     }
 }
 
-// Only a component exports: native builds (unit tests) would otherwise emit
-// symbols named like `tradehost:exchange/...`, which native linkers refuse.
-#[cfg(target_arch = "wasm32")]
-#[allow(
-    unsafe_code,
-    reason = "the export glue wit-bindgen generates: the only unsafe code in a driver"
-)]
-mod export {
-    use super::Driver;
-    driver_kit::wit::export!(Driver with_types_in driver_kit::wit);
-}
+driver_kit::export_driver!(Driver);

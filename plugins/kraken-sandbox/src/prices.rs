@@ -193,12 +193,7 @@ pub fn fetch_kraken(env: &impl Env, market: &Market) -> Result<Quote, DriverErro
 /// One Ticker request (`pair=A,B,…`, each pair once) for several markets;
 /// one quote per market, in the order given.
 fn fetch_kraken_many(env: &impl Env, markets: &[&Market]) -> Result<Vec<Quote>, DriverError> {
-    let mut ids: Vec<&str> = Vec::new();
-    for m in markets {
-        if !ids.contains(&m.pair_id) {
-            ids.push(m.pair_id);
-        }
-    }
+    let ids = driver_kit::http::unique(markets.iter().map(|m| m.pair_id));
     let query = [("pair".to_string(), ids.join(","))];
     let (status, body) = env.http_get(TICKER_PATH, &query).map_err(unavailable)?;
     if status != 200 {

@@ -66,7 +66,7 @@
 use crate::num;
 use crate::responses::Failure;
 use crate::tradehost::exchange::types::DriverError;
-pub use driver_kit::http::OpKind;
+use driver_kit::http::OpKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
@@ -234,7 +234,7 @@ pub fn from_failure(kind: OpKind, failure: Failure) -> DriverError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use driver_kit::http::{HttpFailure, error_parts, transport_error};
+    use driver_kit::http::error_parts;
 
     fn name(e: &DriverError) -> &'static str {
         error_parts(e).0
@@ -392,22 +392,6 @@ mod tests {
             "insufficient-funds"
         );
         assert_eq!(read(&[]), IR);
-    }
-
-    #[test]
-    fn transport() {
-        let cases = [
-            (HttpFailure::NotSent("refused".into()), UN, UN),
-            (HttpFailure::NoAnswer("timeout".into()), UO, UN),
-            (HttpFailure::Denied("path".into()), IR, IR),
-        ];
-        for (failure, place, read) in cases {
-            let got = (
-                name(&transport_error(OpKind::Place, &failure)),
-                name(&transport_error(OpKind::Read, &failure)),
-            );
-            assert_eq!(got, (place, read), "{failure:?}");
-        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::tradehost::exchange::types::{
     Balance, DriverError, DriverInfo, ExchangeStatus, MarketOrder, MarketRules, MarketStatus,
     OrderLookup, OrderReport, PlacedOrder, Side, SigningScheme, Ticker,
 };
-use driver_kit::http::{Http, OpKind, error_parts, transport_error};
+use driver_kit::http::{Http, OpKind, error_line, transport_error, unique};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::value::RawValue;
 
@@ -101,12 +101,7 @@ pub fn tickers(http: &impl Http, symbols: &[String]) -> Result<Vec<Ticker>, Driv
         .map(|s| symbols::resolve(&pairs, s))
         .collect::<Result<Vec<Market>, DriverError>>()?;
     // Each pair once in the request, even if asked twice.
-    let mut ids: Vec<&str> = Vec::new();
-    for m in &markets {
-        if !ids.contains(&m.id.as_str()) {
-            ids.push(&m.id);
-        }
-    }
+    let ids = unique(markets.iter().map(|m| m.id.as_str()));
     let quotes = call(http, OpKind::Read, &requests::tickers(&ids), |body| {
         responses::tickers(body, &ids)
     })?;
@@ -257,7 +252,7 @@ pub fn place_market_order(
     );
     let result = match &outcome {
         Ok(txid) => format!("placed {}", num::clip(txid)),
-        Err(e) => format!("{}: {}", error_parts(e).0, error_parts(e).1),
+        Err(e) => error_line(e),
     };
     http.log(Level::Info, &format!("{what}: {result}"));
     outcome.map(|order_id| PlacedOrder {

@@ -5,7 +5,7 @@
 use crate::errors::{from_failure, from_status};
 use crate::responses::Failure;
 use crate::tradehost::exchange::types::DriverError;
-use driver_kit::http::{HttpFailure, OpKind, error_parts, transport_error};
+use driver_kit::http::{OpKind, error_parts};
 
 const UO: &str = "unknown-outcome";
 const UN: &str = "unavailable";
@@ -318,21 +318,6 @@ fn messages_compare_loosely_but_not_by_prefix() {
         (UO, UN)
     );
     assert_eq!(classify(-1013, "Filter failure: LOT_SIZE_EXTRA"), (RJ, IR));
-}
-
-#[test]
-fn transport() {
-    for (failure, place, read) in [
-        (HttpFailure::NotSent("refused".into()), UN, UN),
-        (HttpFailure::NoAnswer("timeout".into()), UO, UN),
-        (HttpFailure::Denied("policy".into()), IR, IR),
-    ] {
-        let got = (
-            name(&transport_error(OpKind::Place, &failure)),
-            name(&transport_error(OpKind::Read, &failure)),
-        );
-        assert_eq!(got, (place, read), "{failure:?}");
-    }
 }
 
 #[test]

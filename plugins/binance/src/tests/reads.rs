@@ -35,7 +35,7 @@ fn info_declares_exactly_the_paths_used() {
 }
 
 #[test]
-fn market_rules_ask_for_the_whole_cached_list() {
+fn market_rules_ask_for_one_cached_entry() {
     let host = Canned::new();
     let rules = ops::market_rules(&host, "LTC/BTC").expect("rules");
     assert_eq!(
