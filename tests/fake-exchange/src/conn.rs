@@ -1,19 +1,45 @@
 //! A TCP listener whose connections a handler can cut: after `Conn::kill`,
 //! the next write on that connection fails, so hyper drops it without
 //! sending a byte of the answer (the client sees the connection closed
-//! before any status line).
+//! before any status line). Also what both fakes' servers share: serving
+//! a router on loopback, and their state's lock.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+
+/// Serves `app` on 127.0.0.1:`port` (0 = any free port) over a
+/// `KillableListener`: the base URL and the server task.
+pub(crate) async fn serve(
+    app: Router,
+    port: u16,
+) -> io::Result<(String, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let service = app.into_make_service_with_connect_info::<Conn>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(KillableListener(listener), service).await;
+    });
+    Ok((url, server))
+}
+
+/// A fake's state, even after a handler panicked holding it: a test then
+/// fails on its own assertion, not on a poisoned lock.
+pub(crate) fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 pub(super) struct KillableListener(pub TcpListener);
 

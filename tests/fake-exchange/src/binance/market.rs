@@ -5,7 +5,7 @@ use std::str::FromStr;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
-use super::server::{ApiError, Params};
+use super::api::{ApiError, Params};
 use super::state::State;
 
 /// `minQty`, `maxQty`, `stepSize` of LOT_SIZE / MARKET_LOT_SIZE (0 = that

@@ -48,6 +48,7 @@
 //! MARKET); ADAUSDT (status `BREAK`: "Market is closed."); DOGEUSDT
 //! (`quoteOrderQtyMarketAllowed` false).
 
+mod api;
 mod market;
 mod orders;
 mod queries;
@@ -234,7 +235,7 @@ impl FakeBinance {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        crate::conn::lock(&self.state)
     }
 
     // ---- clock -------------------------------------------------------

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value, json};
 
+use super::api::{ApiError, Params};
 use super::market::{Symbol, dec, fmt8};
 use super::request::{Amount, RespType, auto_client_id, validate};
-use super::server::{ApiError, Params};
 use super::state::{Balance, State};
 use super::{AppliedOrder, Fill};
 

@@ -7,10 +7,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
+use super::api::{ApiError, Params};
 use super::market::{fmt8, symbol_param};
 use super::orders::{Order, fields};
-use super::request::int_param;
-use super::server::{ApiError, Params};
 use super::state::State;
 
 /// GET /api/v3/order's (and openOrders', allOrders') order object.
@@ -41,7 +40,7 @@ fn no_such_order() -> ApiError {
 /// that id).
 pub(super) fn query_order(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
     let symbol = symbol_param(st, p)?.name.clone();
-    let order_id = int_param(p, "orderId")?;
+    let order_id = p.int("orderId")?;
     let client_id = p.get("origClientOrderId").filter(|c| !c.is_empty());
     let now = Instant::now();
     let account = st.account_mut(api_key);
@@ -99,8 +98,8 @@ pub(super) fn open_orders(st: &mut State, api_key: &str, p: &Params) -> Result<V
 
 /// `startTime`/`endTime` (≤ 24 h apart) and `limit` (default 500, max 1000).
 fn window(p: &Params) -> Result<(Option<i64>, Option<i64>, usize), ApiError> {
-    let start = int_param(p, "startTime")?;
-    let end = int_param(p, "endTime")?;
+    let start = p.int("startTime")?;
+    let end = p.int("endTime")?;
     if let (Some(s), Some(e)) = (start, end) {
         if e < s {
             return Err(ApiError::new(
@@ -115,7 +114,7 @@ fn window(p: &Params) -> Result<(Option<i64>, Option<i64>, usize), ApiError> {
             ));
         }
     }
-    let limit = match int_param(p, "limit")? {
+    let limit = match p.int("limit")? {
         None => 500,
         Some(l) if (1..=1000).contains(&l) => usize::try_from(l).unwrap_or(500),
         Some(_) => return Err(ApiError::invalid_param("limit")),
@@ -130,7 +129,7 @@ fn in_window(t: i64, start: Option<i64>, end: Option<i64>) -> bool {
 /// GET /api/v3/allOrders: `orderId` (≥), time window, `limit`.
 pub(super) fn all_orders(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
     let symbol = symbol_param(st, p)?.name.clone();
-    let from_id = int_param(p, "orderId")?;
+    let from_id = p.int("orderId")?;
     let (start, end, limit) = window(p)?;
     let now = Instant::now();
     let account = st.account_mut(api_key);
@@ -149,8 +148,8 @@ pub(super) fn all_orders(st: &mut State, api_key: &str, p: &Params) -> Result<Va
 /// GET /api/v3/myTrades: `orderId`, `fromId`, time window, `limit`.
 pub(super) fn my_trades(st: &mut State, api_key: &str, p: &Params) -> Result<Value, ApiError> {
     let symbol = symbol_param(st, p)?.name.clone();
-    let order_id = int_param(p, "orderId")?;
-    let from_id = int_param(p, "fromId")?;
+    let order_id = p.int("orderId")?;
+    let from_id = p.int("fromId")?;
     let (start, end, limit) = window(p)?;
     if from_id.is_some() && (start.is_some() || end.is_some()) {
         return Err(ApiError::new(

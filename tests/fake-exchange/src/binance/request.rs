@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use super::api::{ApiError, Params};
 use super::market::{STP_MODES, Symbol, symbol_param};
-use super::server::{ApiError, Params};
 use super::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,7 +37,6 @@ pub(super) struct Request {
 
 const AMOUNT_RANGE: &str = r"^([0-9]{1,20})(\.[0-9]{1,20})?$";
 const CLIENT_ID_RANGE: &str = "^[a-zA-Z0-9-_]{1,36}$";
-const INT_RANGE: &str = "^[0-9]{1,20}$";
 const OTHER_TYPES: [&str; 6] = [
     "LIMIT",
     "LIMIT_MAKER",
@@ -69,21 +68,6 @@ fn amount_param(p: &Params, name: &str, precision: u32) -> Result<Option<Decimal
         ));
     }
     Ok(Some(value))
-}
-
-/// An integer parameter: absent ⇒ None; malformed ⇒ -1100.
-pub(super) fn int_param(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
-    match p.get(name) {
-        None => Ok(None),
-        Some(text) => {
-            if text.is_empty() || text.len() > 20 || !text.chars().all(|c| c.is_ascii_digit()) {
-                return Err(ApiError::illegal_chars(name, INT_RANGE));
-            }
-            text.parse::<i64>()
-                .map(Some)
-                .map_err(|_| ApiError::illegal_chars(name, INT_RANGE))
-        }
-    }
 }
 
 fn valid_client_id(id: &str) -> bool {

@@ -126,7 +126,7 @@ impl FakeKraken {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        crate::conn::lock(&self.state)
     }
 
     // ---- market data -------------------------------------------------

@@ -2,7 +2,6 @@
 //! rate counter and the admin routes.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -16,12 +15,12 @@ use serde_json::{Value, json};
 use super::sign::verify_signature;
 use super::state::{ADD_ORDER, Held, State};
 use super::{Fault, Received, market, orders, queries};
-use crate::conn::{Conn, KillableListener};
+use crate::conn::Conn;
 
 type Shared = Arc<Mutex<State>>;
 
 fn lock(shared: &Shared) -> MutexGuard<'_, State> {
-    shared.lock().unwrap_or_else(|p| p.into_inner())
+    crate::conn::lock(shared)
 }
 
 /// Body parameters in the order sent.
@@ -78,13 +77,7 @@ pub(super) async fn spawn(
         .route(LOG_PATH, get(log))
         .fallback(handle)
         .with_state(shared);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let service = app.into_make_service_with_connect_info::<Conn>();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(KillableListener(listener), service).await;
-    });
-    Ok((url, server))
+    crate::conn::serve(app, port).await
 }
 
 async fn stats(AxumState(shared): AxumState<Shared>) -> Response {
