@@ -7,30 +7,26 @@
 //! The drivers' workspace has its own target directory, so this nested build
 //! never waits on the outer build's lock.
 
+// A change to it recompiles this script, which then reruns: no
+// rerun-if-changed needed.
+#[path = "guest_build.rs"]
+mod guest_build;
+
 use std::env;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-/// A cargo workspace of components: its folder (below the root), its target
-/// directory (below `target/`), (crate name, env var the crate reads), and
-/// the library crates the components share.
-struct Workspace {
-    dir: &'static str,
-    target: &'static str,
-    components: &'static [(&'static str, &'static str)],
-    libraries: &'static [&'static str],
-}
-
-const WORKSPACES: [Workspace; 1] = [Workspace {
-    dir: "plugins",
-    target: "plugins",
-    components: &[
-        ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
-        ("kraken", "TRADEHOST_WASM_KRAKEN"),
-        ("binance", "TRADEHOST_WASM_BINANCE"),
-    ],
-    libraries: &["driver-kit"],
-}];
+/// The drivers' workspace, below the root; also its target directory, below
+/// `target/`.
+const PLUGINS: &str = "plugins";
+/// Each driver: its crate, and the env var through which the crate reads
+/// the component's path.
+const COMPONENTS: [(&str, &str); 3] = [
+    ("kraken-sandbox", "TRADEHOST_WASM_KRAKEN_SANDBOX"),
+    ("kraken", "TRADEHOST_WASM_KRAKEN"),
+    ("binance", "TRADEHOST_WASM_BINANCE"),
+];
+/// The library crates the drivers share.
+const LIBRARIES: [&str; 1] = ["driver-kit"];
 
 fn main() {
     let manifest_dir =
@@ -43,50 +39,21 @@ fn main() {
         "cargo:rerun-if-changed={}",
         root.join("migrations").display()
     );
-    for workspace in &WORKSPACES {
-        build_workspace(root, workspace);
-    }
-}
 
-fn build_workspace(root: &Path, workspace: &Workspace) {
-    let dir = root.join(workspace.dir);
-    let target_dir = root.join("target").join(workspace.target);
-
+    let dir = root.join(PLUGINS);
+    let target_dir = root.join("target").join(PLUGINS);
     for path in [dir.join("Cargo.toml"), dir.join("Cargo.lock")] {
         println!("cargo:rerun-if-changed={}", path.display());
     }
-    let crates = workspace.components.iter().map(|(name, _)| name);
-    for name in crates.chain(workspace.libraries) {
+    let crates = COMPONENTS.iter().map(|(name, _)| name);
+    for name in crates.chain(&LIBRARIES) {
         // The whole crate folder: sources, manifest and any WIT of its own.
         println!("cargo:rerun-if-changed={}", dir.join(name).display());
     }
 
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .arg("build")
-        .arg("--release")
-        .arg("--locked")
-        .args(["--target", "wasm32-wasip2"])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir);
-    for (name, _) in workspace.components {
-        command.args(["--package", name]);
-    }
-    // Flags meant for the host build must not leak into the guest build.
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        command.env_remove(var);
-    }
-    let status = command
+    let packages = COMPONENTS.map(|(name, _)| name);
+    let status = guest_build::cargo_build(&cargo, &dir.join("Cargo.toml"), &target_dir, &packages)
         .status()
         .unwrap_or_else(|e| panic!("failed to run cargo for {}: {e}", dir.display()));
     if !status.success() {
@@ -97,7 +64,7 @@ fn build_workspace(root: &Path, workspace: &Workspace) {
         );
     }
 
-    for (name, var) in workspace.components {
+    for (name, var) in COMPONENTS {
         let wasm = target_dir
             .join("wasm32-wasip2")
             .join("release")

@@ -4,8 +4,10 @@
 //! test process (its own target directory, so it never waits on the outer
 //! build's lock); cargo's incremental build makes every later one cheap.
 
+#[path = "../../host/guest_build.rs"]
+mod guest_build;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 /// Every component of the workspace, built together.
@@ -37,36 +39,14 @@ fn build() -> Result<PathBuf, String> {
         .ok_or("host/ lives in the workspace root")?;
     let workspace = root.join("tests").join("components");
     let target = root.join("target").join("test-components");
-    let mut command = Command::new(option_env!("CARGO").unwrap_or("cargo"));
-    command
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip2",
-        ])
-        .arg("--manifest-path")
-        .arg(workspace.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target);
-    for name in COMPONENTS {
-        command.args(["--package", name]);
-    }
-    // The test run's own flags are for the host, not for the guests.
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        command.env_remove(var);
-    }
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run cargo to build the test components: {e}"))?;
+    let output = guest_build::cargo_build(
+        option_env!("CARGO").unwrap_or("cargo"),
+        &workspace.join("Cargo.toml"),
+        &target,
+        &COMPONENTS,
+    )
+    .output()
+    .map_err(|e| format!("cannot run cargo to build the test components: {e}"))?;
     if !output.status.success() {
         return Err(format!(
             "building the test components in {} failed (is the wasm32-wasip2 target installed? \

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::db::DEFAULT_DATABASE_URL;
 use crate::error::{Error, Result};
@@ -77,10 +77,10 @@ pub const DRIVER_CONFIG_PREFIX: &str = "TRADEHOST_DRIVER_";
 
 /// Every variable that may hold a credential, for any profile.
 const CREDENTIAL_VARS: [&str; 4] = [
-    "KRAKEN_API_KEY",
-    "KRAKEN_PRIVATE_KEY",
-    "BINANCE_API_KEY",
-    "BINANCE_API_SECRET",
+    profile::kraken::CREDENTIALS.api_key,
+    profile::kraken::CREDENTIALS.secret,
+    profile::binance::CREDENTIALS.api_key,
+    profile::binance::CREDENTIALS.secret,
 ];
 
 const BINANCE_TESTNET_URL: &str = "https://testnet.binance.vision";
@@ -180,11 +180,17 @@ impl Vars {
     }
 
     fn flag(&self, var: &str, default: bool) -> Result<bool> {
-        match self.get(var) {
-            None => Ok(default),
-            Some(v) => parse_bool(&v)
-                .ok_or_else(|| Error::config(format!("{var} must be true or false, got {v:?}"))),
-        }
+        Ok(self.optional_flag(var)?.unwrap_or(default))
+    }
+
+    /// The switch's value, if it is set.
+    fn optional_flag(&self, var: &str) -> Result<Option<bool>> {
+        self.get(var)
+            .map(|v| {
+                parse_bool(&v)
+                    .ok_or_else(|| Error::config(format!("{var} must be true or false, got {v:?}")))
+            })
+            .transpose()
     }
 }
 
@@ -224,7 +230,6 @@ impl Settings {
         listen: Option<SocketAddr>,
         allow_remote: bool,
     ) -> Result<ServeSettings> {
-        use secrecy::ExposeSecret;
         let serve = &self.serve;
         let token = match &serve.token {
             Some(token) if token.expose_secret().len() >= MIN_TOKEN_LEN => token.clone(),
@@ -258,7 +263,6 @@ impl Settings {
 
     /// A captured credential's value (live mode only).
     pub fn credential(&self, var: &str) -> Option<String> {
-        use secrecy::ExposeSecret;
         self.credentials
             .get(var)
             .map(|s| s.expose_secret().to_owned())
@@ -279,14 +283,8 @@ impl Settings {
 /// Sandbox (simulated, the default) or live: `TRADEHOST_SANDBOX_MODE`, or
 /// its original name `KRAKEN_SANDBOX_MODE`.
 fn sandbox_mode(vars: &Vars) -> Result<bool> {
-    let current = vars
-        .get(SANDBOX_VAR)
-        .map(|_| vars.flag(SANDBOX_VAR, true))
-        .transpose()?;
-    let legacy = vars
-        .get(LEGACY_SANDBOX_VAR)
-        .map(|_| vars.flag(LEGACY_SANDBOX_VAR, true))
-        .transpose()?;
+    let current = vars.optional_flag(SANDBOX_VAR)?;
+    let legacy = vars.optional_flag(LEGACY_SANDBOX_VAR)?;
     match (current, legacy) {
         (Some(a), Some(b)) if a != b => Err(Error::config(format!(
             "{SANDBOX_VAR}={a} and {LEGACY_SANDBOX_VAR}={b} disagree; set one of them"
@@ -426,13 +424,12 @@ fn serve(vars: &Vars) -> Result<ServeVars> {
         })?,
     };
     let token = vars.get(API_TOKEN_VAR).map(SecretString::from);
-    if let Some(token) = &token {
-        use secrecy::ExposeSecret;
-        if !token.expose_secret().bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::config(format!(
-                "{API_TOKEN_VAR} must be printable ASCII without spaces"
-            )));
-        }
+    if let Some(token) = &token
+        && !token.expose_secret().bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(Error::config(format!(
+            "{API_TOKEN_VAR} must be printable ASCII without spaces"
+        )));
     }
     Ok(ServeVars {
         listen,

@@ -14,7 +14,7 @@ mod limits;
 mod policy;
 mod request;
 mod signer;
-pub(crate) mod transport;
+mod transport;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -25,14 +25,14 @@ use crate::profile::{
     Endpoint, MarketRef, Observations, OrderAnswer, OrderPermit, OrderSize, Profile, Purpose,
     Quote, check_order,
 };
-pub use limits::{CounterLimits, PauseReason, PublicRate, RestCounter};
+pub use limits::{CounterLimits, PublicRate, RestCounter};
 pub use policy::MAX_REQUEST_BYTES;
 pub use request::{HttpError, Method, Request, Response};
 pub use signer::{NonceSource, NonceStore, Signer};
 pub use transport::MAX_RESPONSE_BYTES;
 
 use cache::ResponseCache;
-use limits::{Backoff, PublicLimiter};
+use limits::{Backoff, PauseReason, PublicLimiter};
 use transport::{Outgoing, Transport};
 
 /// How the network layer is set up for a process.
@@ -66,14 +66,20 @@ pub struct Binding {
 /// limits, caching and size caps in one place. One per loaded driver.
 pub struct Outbound {
     transport: Transport,
-    binding: OnceLock<Binding>,
+    binding: OnceLock<Bound>,
     cache: ResponseCache,
     observations: Mutex<Observations>,
     settings: NetSettings,
-    /// Made at `bind`, from the settings and the profile.
-    private: OnceLock<Option<RestCounter>>,
-    public: OnceLock<Option<PublicLimiter>>,
     backoff: Backoff,
+}
+
+/// The binding with the rate limiters made for it, published together so
+/// that a send never sees a binding without its limiters.
+struct Bound {
+    binding: Binding,
+    /// From the settings and the profile; none when limits are off.
+    private: Option<RestCounter>,
+    public: Option<PublicLimiter>,
 }
 
 impl Outbound {
@@ -86,8 +92,6 @@ impl Outbound {
             cache: ResponseCache::default(),
             observations: Mutex::new(Observations::default()),
             settings: *settings,
-            private: OnceLock::new(),
-            public: OnceLock::new(),
             backoff: Backoff::default(),
         })
     }
@@ -104,26 +108,25 @@ impl Outbound {
             .settings
             .public_rate
             .unwrap_or_else(|| binding.profile.public_rate());
-        if self.binding.set(binding).is_ok() {
-            let _ = self
-                .private
-                .set(counter.filter(|_| limits).map(RestCounter::new));
-            let _ = self.public.set(limits.then(|| PublicLimiter::new(public)));
-        }
+        let _ = self.binding.set(Bound {
+            binding,
+            private: counter.filter(|_| limits).map(RestCounter::new),
+            public: limits.then(|| PublicLimiter::new(public)),
+        });
     }
 
     /// The bound profile, once bound.
     pub fn profile(&self) -> Option<&Arc<dyn Profile>> {
-        self.binding.get().map(|b| &b.profile)
+        self.binding.get().map(|b| &b.binding.profile)
     }
 
     /// The bound base URL, once bound.
     pub fn base_url(&self) -> Option<&str> {
-        self.binding.get().map(|b| b.base_url.as_str())
+        self.binding.get().map(|b| b.binding.base_url.as_str())
     }
 
     fn bound(&self) -> Result<&Binding, HttpError> {
-        self.binding.get().ok_or_else(|| {
+        self.binding.get().map(|b| &b.binding).ok_or_else(|| {
             HttpError::Denied("the driver has not been bound to an exchange profile yet".to_owned())
         })
     }
@@ -363,7 +366,7 @@ impl Outbound {
         if let Some(cached) = self.cache.get(request, fresh) {
             return Ok(cached);
         }
-        if let Some(public) = self.public.get().and_then(Option::as_ref) {
+        if let Some(public) = self.binding.get().and_then(|b| b.public.as_ref()) {
             public.acquire().await;
         }
         let post = request.method == Method::Post;
@@ -403,7 +406,7 @@ impl Outbound {
                 "no exchange credentials are configured".to_owned(),
             ));
         };
-        if let Some(counter) = self.private.get().and_then(Option::as_ref) {
+        if let Some(counter) = self.binding.get().and_then(|b| b.private.as_ref()) {
             counter
                 .acquire(binding.profile.private_cost(&request.path))
                 .await;

@@ -55,14 +55,14 @@ pub const DEFAULT_RECV_WINDOW: Duration = Duration::from_secs(5);
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
 
 /// Signs a driver's private requests with the operator's credentials, in
-/// the profile's style; signed requests go out one at a time.
+/// the profile's style; nonce-signed ones go out one at a time (`lane`).
 pub struct Signer {
     style: SignStyle,
     credentials: Arc<Credentials>,
     nonces: Option<Arc<dyn NonceStore>>,
     local: NonceSource,
-    /// Signed requests for one key go out one at a time, so nonces arrive
-    /// at the exchange in the order they were issued.
+    /// Nonce-signed requests for one key go out one at a time, so nonces
+    /// arrive at the exchange in the order they were issued.
     lane: tokio::sync::Mutex<()>,
 }
 

@@ -11,6 +11,7 @@ pub mod kraken;
 mod observe;
 mod permit;
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -170,9 +171,8 @@ impl dyn Profile + '_ {
     /// Whether `method` `path` is this profile's order-placing endpoint
     /// (Binance reads orders with GET on the path it places them with POST).
     pub fn is_order_path(&self, method: Method, path: &str) -> bool {
-        self.endpoints()
-            .iter()
-            .any(|e| e.purpose == Purpose::PlaceOrder && e.method == method && e.path == path)
+        self.endpoint(method, path)
+            .is_some_and(|e| e.purpose == Purpose::PlaceOrder)
     }
 
     /// Whether a driver using this profile can place orders the host can
@@ -192,6 +192,55 @@ pub fn for_scheme(scheme: SigningScheme) -> Result<Arc<dyn Profile>, String> {
         SigningScheme::None => Ok(Arc::new(Kraken::public_only())),
         SigningScheme::BinanceHmacSha256 => Ok(Arc::new(Binance)),
     }
+}
+
+/// A public GET the host sends itself (markets, prices, the clock).
+fn get(path: &str, query: Vec<(String, String)>) -> Request {
+    Request {
+        method: Method::Get,
+        path: path.to_owned(),
+        query,
+        form: Vec::new(),
+        signed: false,
+        cache_for: Duration::ZERO,
+    }
+}
+
+/// The one value of `name` among `params`; a name given twice is refused,
+/// since the exchange might read the other value.
+fn single<'a>(
+    params: impl IntoIterator<Item = &'a (String, String)>,
+    name: &str,
+) -> Result<Option<&'a str>, String> {
+    let mut values = params
+        .into_iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(format!("parameter {name} is given twice"));
+    }
+    Ok(first)
+}
+
+/// The one value of `name`, which the order must carry.
+fn required<'a>(
+    params: impl IntoIterator<Item = &'a (String, String)>,
+    name: &str,
+) -> Result<&'a str, String> {
+    single(params, name)?.ok_or_else(|| format!("the order has no {name}"))
+}
+
+/// A plain positive decimal as the exchanges read an order's size: digits
+/// with at most one inner point, nothing else (no sign, exponent or blank).
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    let ok = !text.is_empty()
+        && text.len() <= 40
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && text.bytes().filter(|b| *b == b'.').count() <= 1
+        && !text.starts_with('.')
+        && !text.ends_with('.');
+    ok.then(|| Decimal::from_str(text).ok()).flatten()
 }
 
 /// A refusal the host decoded from the exchange's own answer.

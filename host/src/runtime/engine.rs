@@ -2,7 +2,7 @@
 //! thread that advances the epoch (the clock of every call's deadline), and
 //! the permits that queue callers when the pool is full.
 
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -69,10 +69,9 @@ pub(super) fn engine() -> Result<&'static Engine> {
 }
 
 /// Driver calls running now, for the epoch thread.
-#[derive(Default)]
 pub(super) struct CallsInFlight {
-    count: std::sync::Mutex<usize>,
-    started: std::sync::Condvar,
+    count: Mutex<usize>,
+    started: Condvar,
 }
 
 impl CallsInFlight {
@@ -103,8 +102,11 @@ impl Drop for CallInFlight {
 }
 
 pub(super) fn calls_in_flight() -> &'static CallsInFlight {
-    static CALLS: OnceLock<CallsInFlight> = OnceLock::new();
-    CALLS.get_or_init(CallsInFlight::default)
+    static CALLS: CallsInFlight = CallsInFlight {
+        count: Mutex::new(0),
+        started: Condvar::new(),
+    };
+    &CALLS
 }
 
 /// Instances are taken from a fixed pool; callers queue here rather than fail.

@@ -10,7 +10,6 @@
 
 pub mod signing;
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,11 +18,18 @@ use serde_json::Value;
 
 use super::{
     CredentialVars, DecodedOrder, Endpoint, MarketRef, Observations, OrderAnswer, OrderSize,
-    Profile, Purpose, SignStyle, refused,
+    Profile, Purpose, SignStyle, get, plain_decimal, refused, required, single,
 };
 use crate::domain::Symbol;
 use crate::exchange::{DriverError, Side};
 use crate::net::{CounterLimits, Method, PublicRate, Request};
+
+/// Binance's key variables; the secret is used as text.
+pub const CREDENTIALS: CredentialVars = CredentialVars {
+    api_key: "BINANCE_API_KEY",
+    secret: "BINANCE_API_SECRET",
+    secret_is_base64: false,
+};
 
 /// Binance's order endpoint: POST places an order, GET reads one.
 pub const ORDER: &str = "/api/v3/order";
@@ -127,48 +133,6 @@ const ENDPOINTS: [Endpoint; 8] = [
 /// Binance Spot (`binance-hmac-sha256`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Binance;
-
-fn get(path: &str, query: Vec<(String, String)>) -> Request {
-    Request {
-        method: Method::Get,
-        path: path.to_owned(),
-        query,
-        form: Vec::new(),
-        signed: false,
-        cache_for: Duration::ZERO,
-    }
-}
-
-/// The one value of `name` among query and form together. Binance reads a
-/// parameter sent in both from the query: any name given twice is refused,
-/// so the host never reads one value and the exchange another.
-fn single<'a>(request: &'a Request, name: &str) -> Result<Option<&'a str>, String> {
-    let mut values = request
-        .params()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str());
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(format!("parameter {name} is given twice"));
-    }
-    Ok(first)
-}
-
-fn required<'a>(request: &'a Request, name: &str) -> Result<&'a str, String> {
-    single(request, name)?.ok_or_else(|| format!("the order has no {name}"))
-}
-
-/// A plain positive decimal as Binance reads a quantity: digits with at
-/// most one inner point, nothing else (no sign, exponent or blank).
-fn plain_decimal(text: &str) -> Option<Decimal> {
-    let ok = !text.is_empty()
-        && text.len() <= 40
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && text.bytes().filter(|b| *b == b'.').count() <= 1
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    ok.then(|| Decimal::from_str(text).ok()).flatten()
-}
 
 fn shown(text: &str) -> String {
     crate::text::clip(text, 40)
@@ -355,11 +319,7 @@ impl Profile for Binance {
     }
 
     fn credential_vars(&self) -> Option<CredentialVars> {
-        Some(CredentialVars {
-            api_key: "BINANCE_API_KEY",
-            secret: "BINANCE_API_SECRET",
-            secret_is_base64: false,
-        })
+        Some(CREDENTIALS)
     }
 
     fn endpoints(&self) -> &'static [Endpoint] {
@@ -380,18 +340,21 @@ impl Profile for Binance {
                 shown(name)
             ));
         }
+        // Query and form together: Binance reads a parameter sent in both
+        // from the query, so a name in both counts as given twice and is
+        // refused; the host never reads one value and the exchange another.
         for name in ORDER_PARAMS {
-            single(request, name)?;
+            single(request.params(), name)?;
         }
-        if required(request, "type")? != "MARKET" {
+        if required(request.params(), "type")? != "MARKET" {
             return Err("only MARKET orders are placed".to_owned());
         }
-        let side = match required(request, "side")? {
+        let side = match required(request.params(), "side")? {
             "BUY" => Side::Buy,
             "SELL" => Side::Sell,
             other => return Err(format!("side {:?} is neither BUY nor SELL", shown(other))),
         };
-        if let Some(kind) = single(request, "newOrderRespType")?
+        if let Some(kind) = single(request.params(), "newOrderRespType")?
             && !matches!(kind, "ACK" | "RESULT" | "FULL")
         {
             return Err(format!(
@@ -404,17 +367,17 @@ impl Profile for Binance {
                 .ok_or_else(|| format!("{name} {:?} is not a plain decimal", shown(text)))
         };
         let size = match (
-            single(request, "quoteOrderQty")?,
-            single(request, "quantity")?,
+            single(request.params(), "quoteOrderQty")?,
+            single(request.params(), "quantity")?,
         ) {
             (Some(quote), None) => OrderSize::Quote(amount(quote, "quoteOrderQty")?),
             (None, Some(base)) => OrderSize::Base(amount(base, "quantity")?),
             _ => return Err("the order needs exactly one of quoteOrderQty and quantity".to_owned()),
         };
         Ok(DecodedOrder {
-            pair: required(request, "symbol")?.to_owned(),
+            pair: required(request.params(), "symbol")?.to_owned(),
             side,
-            client_order_id: required(request, "newClientOrderId")?.to_owned(),
+            client_order_id: required(request.params(), "newClientOrderId")?.to_owned(),
             deadline: None,
             size,
         })
@@ -494,8 +457,8 @@ impl Profile for Binance {
             }
             Purpose::Prices => {
                 let quotes = match &answer {
-                    Value::Array(list) => list.iter().collect(),
-                    one => vec![one],
+                    Value::Array(list) => list.as_slice(),
+                    one => std::slice::from_ref(one),
                 };
                 for quote in quotes {
                     if let (Some(id), Some(bid), Some(ask)) = (

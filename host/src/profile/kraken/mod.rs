@@ -6,7 +6,6 @@
 mod counter;
 pub mod signing;
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,13 +14,14 @@ use serde_json::Value;
 
 use super::{
     CredentialVars, DecodedOrder, Endpoint, MarketRef, Observations, OrderAnswer, OrderSize,
-    Profile, Purpose, SignStyle, refused,
+    Profile, Purpose, SignStyle, get, plain_decimal, refused, required, single,
 };
 use crate::domain::Symbol;
 use crate::exchange::{DriverError, Side};
 use crate::net::{CounterLimits, Method, Request};
 
-pub use counter::{INTERMEDIATE, PRO, STARTER, parse_tier};
+use counter::STARTER;
+pub use counter::parse_tier;
 
 /// Kraken's key variables; the private key is base64 as Kraken shows it.
 pub const CREDENTIALS: CredentialVars = CredentialVars {
@@ -156,46 +156,6 @@ impl Kraken {
     pub fn public_only() -> Kraken {
         Kraken { trading: false }
     }
-}
-
-fn get(path: &str, query: Vec<(String, String)>) -> Request {
-    Request {
-        method: Method::Get,
-        path: path.to_owned(),
-        query,
-        form: Vec::new(),
-        signed: false,
-        cache_for: Duration::ZERO,
-    }
-}
-
-/// The one value of `name`; a parameter given twice is refused, since the
-/// exchange might read the other one.
-fn single<'a>(params: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, String> {
-    let mut values = params
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str());
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(format!("parameter {name} is given twice"));
-    }
-    Ok(first)
-}
-
-fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, String> {
-    single(params, name)?.ok_or_else(|| format!("the order has no {name}"))
-}
-
-/// A plain positive decimal as Kraken reads a volume.
-fn plain_decimal(text: &str) -> Option<Decimal> {
-    let ok = !text.is_empty()
-        && text.len() <= 40
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && text.bytes().filter(|b| *b == b'.').count() <= 1
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    ok.then(|| Decimal::from_str(text).ok()).flatten()
 }
 
 /// Kraken error strings that prove an AddOrder was not placed, and what
@@ -435,6 +395,8 @@ impl Profile for Kraken {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
 
     fn order(form: &[(&str, &str)]) -> Request {
