@@ -7,19 +7,22 @@ fn main() {
     // A missing .env is normal; the environment alone is enough.
     let _ = dotenvy::dotenv();
     let cli = tradehost::cli::Cli::parse();
+    let serving = matches!(cli.command, tradehost::cli::Command::Serve { .. });
     // A service says what it does (info); a command only what went wrong.
-    let default_level = match cli.command {
-        tradehost::cli::Command::Serve { .. } => "warn,tradehost=info",
-        _ => "warn",
+    let default_level = if serving {
+        "warn,tradehost=info"
+    } else {
+        "warn"
     };
     init_logging(cli.json, default_level);
     let _ = rustls::crypto::ring::default_provider().install_default();
     // A command runs one thing at a time on one thread: cross-thread
     // wake-ups cost more CPU per order than everything the host does. The
     // service serves requests side by side on a thread per core.
-    let mut builder = match cli.command {
-        tradehost::cli::Command::Serve { .. } => tokio::runtime::Builder::new_multi_thread(),
-        _ => tokio::runtime::Builder::new_current_thread(),
+    let mut builder = if serving {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
     };
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,

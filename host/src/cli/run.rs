@@ -171,9 +171,12 @@ pub async fn run<D: ExchangeDriver>(
                         // Sent or dropped once the earlier decision ended.
                         let _ = before.await;
                     }
-                    let outcome = match slots.acquire().await {
-                        Ok(_slot) => execute(executor, decision).await,
-                        Err(_) => Err(Error::invalid_input("the run was stopped")),
+                    let outcome = {
+                        let _slot = slots
+                            .acquire()
+                            .await
+                            .expect("the run's semaphore is never closed");
+                        execute(executor, decision).await
                     };
                     let _ = done.send(());
                     (line_number, outcome.map(|outcome| (echo, outcome)))

@@ -62,7 +62,7 @@ pub async fn liquidate(yes: bool, format: Format) -> Result<i32> {
             "liquidate market-sells every open position; confirm with --yes",
         ));
     }
-    let executor = app::open(&Settings::from_env()?).await?;
+    let executor = super::open().await?;
     let report = executor.liquidate().await?;
     format.liquidated(&report);
     let code = report
@@ -71,8 +71,7 @@ pub async fn liquidate(yes: bool, format: Format) -> Result<i32> {
         .map(|err| err.kind.exit_code())
         .max()
         .unwrap_or(0);
-    executor.database().close().await;
-    Ok(code)
+    super::done(executor, code).await
 }
 
 /// `none` clears a price; a decimal sets it; absent leaves it.
@@ -104,11 +103,11 @@ pub async fn update_stops(
             "give --stop-loss and/or --take-profit (a price, or none to clear it)",
         ));
     }
-    let executor = app::open(&Settings::from_env()?).await?;
+    let executor = super::open().await?;
     let trade = executor.update_stops(trade_id.trim(), stop, target).await;
-    executor.database().close().await;
+    let code = super::done(executor, 0).await?;
     format.trade("updated", &trade?);
-    Ok(0)
+    Ok(code)
 }
 
 /// Runs a `sandbox` subcommand: moves the simulator's market.
@@ -135,7 +134,7 @@ pub async fn sandbox(command: &SandboxCommand, format: Format) -> Result<i32> {
     let executor = app::open(&settings).await?;
     let known = executor.driver().market_rules(&symbol).await;
     if let Err(err) = known {
-        executor.database().close().await;
+        super::done(executor, 0).await?;
         return Err(Error::new(
             ErrorKind::InvalidSymbol,
             format!("the sandbox has no market {symbol}: {err}"),
@@ -155,7 +154,7 @@ pub async fn sandbox(command: &SandboxCommand, format: Format) -> Result<i32> {
             break;
         }
     }
-    executor.database().close().await;
+    let code = super::done(executor, 0).await?;
     if !written {
         return Err(Error::new(
             ErrorKind::Database,
@@ -171,5 +170,5 @@ pub async fn sandbox(command: &SandboxCommand, format: Format) -> Result<i32> {
         &serde_json::json!({ "symbol": symbol.to_string(), "price": (!clear).then_some(&shown) }),
         || format!("{symbol} sandbox price {shown}\n"),
     );
-    Ok(0)
+    Ok(code)
 }

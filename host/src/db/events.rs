@@ -3,7 +3,8 @@
 //! records, and only when a change happened.
 
 use chrono::{DateTime, Utc};
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyConnection, AssertSqlSafe};
 
 use super::records::{corrupt, format_time, opt_text, text, time};
 use super::{Database, db_error};
@@ -146,47 +147,72 @@ impl Event {
     }
 }
 
-pub(crate) async fn insert(conn: &mut AnyConnection, event: &Event) -> Result<()> {
-    insert_all(conn, std::slice::from_ref(event)).await
+/// The start of an insert into the audit trail, up to its rows.
+macro_rules! insert_events {
+    () => {
+        "INSERT INTO order_events (id, at, trade_id, client_order_id, order_id, side, symbol, event, outcome, message) VALUES "
+    };
 }
 
-/// Appends events in one statement (in order: their ids are time-ordered).
-pub(crate) async fn insert_all(conn: &mut AnyConnection, events: &[Event]) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    // Placeholders only: the statement's text is built from counts.
-    let rows: Vec<String> = (0..events.len())
-        .map(|i| {
-            let n = i * 10;
-            let marks: Vec<String> = (1..=10).map(|k| format!("${}", n + k)).collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO order_events (id, at, trade_id, client_order_id, order_id, side, symbol, event, outcome, message) \
-         VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for event in events {
-        query = query
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(format_time(event.at))
-            .bind(&event.trade_id)
-            .bind(&event.client_order_id)
-            .bind(&event.order_id)
-            .bind(event.side.map(Side::as_str))
-            .bind(&event.symbol)
-            .bind(event.kind.as_str())
-            .bind(&event.outcome)
-            .bind(&event.message);
-    }
+/// Columns of one event, and so placeholders per row.
+const EVENT_COLUMNS: usize = 10;
+
+/// The insert of one event: the same text every time.
+const INSERT_ONE: &str = concat!(
+    insert_events!(),
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+);
+
+type Insert<'q> = sqlx::query::Query<'q, Any, AnyArguments>;
+
+/// Binds one event's values, in the columns' order, after those bound before.
+fn bind<'q>(query: Insert<'q>, event: &'q Event) -> Insert<'q> {
+    query
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(format_time(event.at))
+        .bind(&event.trade_id)
+        .bind(&event.client_order_id)
+        .bind(&event.order_id)
+        .bind(event.side.map(Side::as_str))
+        .bind(&event.symbol)
+        .bind(event.kind.as_str())
+        .bind(&event.outcome)
+        .bind(&event.message)
+}
+
+async fn execute(conn: &mut AnyConnection, query: Insert<'_>) -> Result<()> {
     query
         .execute(conn)
         .await
         .map_err(|e| db_error("cannot append to the audit trail", e))?;
     Ok(())
+}
+
+/// Appends one event.
+pub(crate) async fn insert(conn: &mut AnyConnection, event: &Event) -> Result<()> {
+    execute(conn, bind(sqlx::query(INSERT_ONE), event)).await
+}
+
+/// Appends events in one statement (in order: their ids are time-ordered).
+pub(crate) async fn insert_all(conn: &mut AnyConnection, events: &[Event]) -> Result<()> {
+    match events {
+        [] => Ok(()),
+        [event] => insert(conn, event).await,
+        _ => {
+            // Placeholders only: the statement's text is built from counts.
+            let rows: Vec<String> = (0..events.len())
+                .map(|i| {
+                    let n = i * EVENT_COLUMNS;
+                    let marks: Vec<String> =
+                        (1..=EVENT_COLUMNS).map(|k| format!("${}", n + k)).collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
+            let sql = format!(concat!(insert_events!(), "{}"), rows.join(", "));
+            let query = events.iter().fold(sqlx::query(AssertSqlSafe(sql)), bind);
+            execute(conn, query).await
+        }
+    }
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Event> {

@@ -506,10 +506,10 @@ async fn mark_filled(
     Ok(done.rows_affected())
 }
 
-/// The trade row must have changed with the order; then the audit events
-/// and the commit. A trade that did not change means the order's trade is
-/// not where its settlement says it must be: nothing is recorded.
 /// Records the fill's events and commits; the trade as the update left it.
+/// The trade row must have changed with the order: a trade that did not
+/// change means the order's trade is not where its settlement says it must
+/// be, and nothing is recorded.
 async fn finish_fill(
     mut tx: Transaction<'static, Any>,
     updated: Option<TradeRecord>,

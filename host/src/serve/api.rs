@@ -158,7 +158,6 @@ pub async fn reconcile(State(state): State<Shared>) -> Response {
     answer(
         async {
             let reconciled = state.executor.reconcile().await?;
-            super::loops::count_reconciled(&reconciled);
             Ok(json!({ "reconciled": reconciled.iter().map(reconciled_json).collect::<Vec<_>>() }))
         }
         .await,
@@ -219,7 +218,7 @@ pub async fn ready(State(state): State<Shared>) -> Response {
     };
     json(
         status,
-        json!({ "ready": failures.is_empty(), "driver": state.executor.driver().info().exchange_id, "failures": failures }),
+        json!({ "ready": failures.is_empty(), "driver": state.executor.exchange(), "failures": failures }),
     )
 }
 

@@ -17,7 +17,7 @@ use crate::domain::Symbol;
 use crate::domain::trade::{ExitReason, TradeRecord, TradeStatus};
 use crate::error::{ErrorKind, Result};
 use crate::exchange::{ExchangeDriver, ExchangeState};
-use crate::service::{Reconciled, Resolution, SellRequest};
+use crate::service::SellRequest;
 
 /// Runs `round` every `every` until the service stops.
 async fn every<F, Fut>(every: Duration, mut stopping: watch::Receiver<bool>, mut round: F)
@@ -72,7 +72,7 @@ async fn watch_prices(state: &Shared) {
         return;
     }
     counter!("tradehost_monitor_checks_total").increment(1);
-    match executor.driver().status().await {
+    match executor.fresh_status().await {
         Ok(status) if status.state == ExchangeState::Online => {}
         Ok(status) => {
             tracing::info!(state = ?status.state, "monitor: the exchange is not online; no stop acts");
@@ -178,14 +178,24 @@ async fn reconcile_round(state: &Shared) {
     }
 }
 
-async fn try_reconcile(state: &Shared) -> Result<()> {
-    let db = state.executor.database();
-    let (unsettled, oldest) = db.unsettled_summary(state.executor.exchange()).await?;
+/// Sets `tradehost_unsettled_orders`; the time of the oldest unsettled
+/// order, if any.
+async fn count_unsettled(state: &Shared) -> Result<Option<chrono::DateTime<Utc>>> {
+    let executor = &state.executor;
+    let (unsettled, oldest) = executor
+        .database()
+        .unsettled_summary(executor.exchange())
+        .await?;
     #[allow(
         clippy::cast_precision_loss,
         reason = "a count of orders: exact in f64 up to 2^53"
     )]
     gauge!("tradehost_unsettled_orders").set(unsettled as f64);
+    Ok(oldest)
+}
+
+async fn try_reconcile(state: &Shared) -> Result<()> {
+    let oldest = count_unsettled(state).await?;
     // An order younger than one round may still be in its own request's
     // hands; it is looked at next round if it stays unsettled.
     let settled_enough = chrono::Duration::from_std(state.settings.reconcile_every)
@@ -194,26 +204,7 @@ async fn try_reconcile(state: &Shared) -> Result<()> {
         Some(oldest) if Utc::now() - oldest >= settled_enough => {}
         _ => return Ok(()),
     }
-    let reconciled = state.executor.reconcile().await?;
-    count_reconciled(&reconciled);
-    let (unsettled, _) = db.unsettled_summary(state.executor.exchange()).await?;
-    #[allow(
-        clippy::cast_precision_loss,
-        reason = "a count of orders: exact in f64 up to 2^53"
-    )]
-    gauge!("tradehost_unsettled_orders").set(unsettled as f64);
+    state.executor.reconcile().await?;
+    count_unsettled(state).await?;
     Ok(())
-}
-
-/// Counts reconciliations by what they found.
-pub fn count_reconciled(reconciled: &[Reconciled]) {
-    for r in reconciled {
-        let outcome = match r.resolution {
-            Resolution::Filled(_) => "filled",
-            Resolution::NotPlaced(_) => "not_placed",
-            Resolution::StillUnknown(_) => "still_unknown",
-            Resolution::Failed(_) => "failed",
-        };
-        counter!("tradehost_reconciled_total", "outcome" => outcome).increment(1);
-    }
 }

@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Shared;
@@ -22,6 +21,7 @@ use crate::cli::output::{error_json, trade_json};
 use crate::db::KeyState;
 use crate::domain::trade::{OrderStatus, TradeRecord, TradeStatus};
 use crate::error::{Error, ErrorKind, Result};
+use crate::runtime::cache::sha256_hex;
 use crate::service::decision::{self, Decision};
 use crate::service::{BuyRequest, OrderIds, SellRequest};
 
@@ -91,7 +91,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
 }
 
 /// The ids a key's order runs under.
-pub fn ids_of(key: &str) -> OrderIds {
+fn ids_of(key: &str) -> OrderIds {
     OrderIds {
         trade_id: Uuid::new_v5(&KEY_NAMESPACE, format!("trade:{key}").as_bytes()).to_string(),
         client_order_id: Uuid::new_v5(&KEY_NAMESPACE, format!("order:{key}").as_bytes())
@@ -114,7 +114,7 @@ pub async fn create(State(state): State<Shared>, headers: HeaderMap, request: Bo
         }
         Err(err) => return error_response(&err),
     };
-    let hash = hex(&Sha256::digest(&bytes));
+    let hash = sha256_hex(&bytes);
     let db = state.executor.database();
     let now = Utc::now();
     let claimed = match db.begin_request(&key, &hash, now).await {
@@ -297,10 +297,6 @@ async fn finish(state: &Shared, key: &str, answer: &Answer) {
         // the order by its id.
         tracing::warn!(error = %err, "could not record an idempotency key's answer");
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -192,7 +192,7 @@ impl<D: ExchangeDriver> Executor<D> {
             client_order_id: ids.client_order_id,
             symbol: symbol.to_string(),
             asset: symbol.base().to_owned(),
-            exchange: self.driver.info().exchange_id.clone(),
+            exchange: self.exchange().to_owned(),
             amount: request.amount,
             quote_price: Some(ticker.ask),
             stop_loss_price: request.stop_loss,

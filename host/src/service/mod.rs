@@ -22,14 +22,13 @@ use crate::domain::Symbol;
 use crate::domain::trade::{TradeRecord, TradeStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{
-    Balance, DriverError, ExchangeDriver, ExchangeState, ExchangeStatus, MarketRules, MarketStatus,
-    OrderLookup, OrderReport, Side, Ticker,
+    Balance, DriverError, DriverResult, ExchangeDriver, ExchangeState, ExchangeStatus, MarketRules,
+    MarketStatus, OrderLookup, OrderReport, Side, Ticker,
 };
 
 pub use buy::{BuyRequest, OrderIds, check_buy};
 pub use liquidate::Liquidated;
 pub use reconcile::{HandResolution, Reconciled, Resolution};
-pub use reference::{RULES_FRESH, STATUS_FRESH};
 pub use sell::SellRequest;
 
 /// How long to wait for an accepted market order to report its fill.
@@ -175,6 +174,16 @@ impl<D: ExchangeDriver> Executor<D> {
     /// unavailable.
     pub async fn status(&self) -> Result<ExchangeStatus> {
         Ok(retry::read("status", || self.driver.status()).await?)
+    }
+
+    /// The exchange's status, read once from the driver now (not again if
+    /// the exchange is unavailable), and remembered as the orders' own
+    /// reads are: an online answer spares the next order's pre-trade check
+    /// a round trip; any other answer forgets what was remembered.
+    pub async fn fresh_status(&self) -> DriverResult<ExchangeStatus> {
+        let status = self.driver.status().await?;
+        self.reference.keep_status(&status);
+        Ok(status)
     }
 
     async fn ticker(&self, symbol: &Symbol) -> Result<Ticker> {

@@ -56,7 +56,8 @@ pub enum HandResolution {
 
 impl<D: ExchangeDriver> Executor<D> {
     /// Reconciles every order whose outcome is not settled. An order that
-    /// cannot be settled now is reported as such; the others go on.
+    /// cannot be settled now is reported as such; the others go on. Each
+    /// order looked at counts in `tradehost_reconciled_total{outcome}`.
     #[tracing::instrument(name = "service.reconcile", skip_all)]
     pub async fn reconcile(&self) -> Result<Vec<Reconciled>> {
         let mut resolved = Vec::new();
@@ -67,6 +68,7 @@ impl<D: ExchangeDriver> Executor<D> {
             };
             resolved.push(reconciled(order, resolution));
         }
+        count_reconciled(&resolved);
         Ok(resolved)
     }
 
@@ -282,6 +284,19 @@ impl<D: ExchangeDriver> Executor<D> {
             };
         }
         retry::read("find_order", || self.driver.find_order(&lookup)).await
+    }
+}
+
+/// Counts reconciliations by what they found (`/metrics` while serving).
+fn count_reconciled(reconciled: &[Reconciled]) {
+    for r in reconciled {
+        let outcome = match r.resolution {
+            Resolution::Filled(_) => "filled",
+            Resolution::NotPlaced(_) => "not_placed",
+            Resolution::StillUnknown(_) => "still_unknown",
+            Resolution::Failed(_) => "failed",
+        };
+        metrics::counter!("tradehost_reconciled_total", "outcome" => outcome).increment(1);
     }
 }
 
