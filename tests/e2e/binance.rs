@@ -4,19 +4,13 @@
 //! or BNB), the request shapes and signatures, vetting with `plugin`, and —
 //! in `binance_faults` — every fault the fake can inject and its rate limits.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 use tradehost::domain::trade::TradeStatus;
 
-use crate::common::{Backend, TestEnv, assert_exchange_and_database_agree, last_json};
+use crate::common::{Backend, TestEnv, assert_exchange_and_database_agree, d, last_json};
 use crate::fake_binance::FakeBinance;
 use crate::on_both_databases;
 use crate::venue::{Ledger, binance_average};
-
-fn d(text: &str) -> Decimal {
-    Decimal::from_str(text).unwrap()
-}
 
 /// Every signed request was signed right, in time, with the key; no public
 /// one carried the key.
@@ -213,6 +207,8 @@ async fn binance_trades_from_the_command_line_and_lists_its_balances() {
     let out = env.run(&["--json", "buy", "BTC/USD", "--usd", "50"]);
     assert_eq!(crate::common::error_kind(&out), "invalid_symbol");
     assert_eq!(fake.order_attempts(), 1);
+    assert_eq!(env.count("SELECT COUNT(*) FROM trades").await, 1);
+    assert_exchange_and_database_agree(&env, &fake).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

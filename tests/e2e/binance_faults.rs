@@ -11,7 +11,7 @@ use tradehost::domain::trade::TradeStatus;
 use crate::common::{Backend, assert_exchange_and_database_agree};
 use crate::fake_binance::{FakeBinance, Fault};
 use crate::faults::{
-    self, Case, FILLED_LATER, NEVER_PLACED, REFUSED, case, filled_despite, order_events,
+    self, Case, REFUSED, filled_despite, filled_later, never_placed, order_events,
 };
 use crate::on_both_databases;
 
@@ -19,65 +19,25 @@ use crate::on_both_databases;
 fn cases() -> Vec<Case<Fault>> {
     vec![
         // Executed, then the connection closed without an answer.
-        case(
-            Fault::DropAfterApply,
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
+        filled_later(Fault::DropAfterApply),
         // Executed, then a 5xx page: "execution status UNKNOWN".
-        case(
-            Fault::StatusAfterApply(502),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
-        case(
-            Fault::StatusAfterApply(500),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
+        filled_later(Fault::StatusAfterApply(502)),
+        filled_later(Fault::StatusAfterApply(500)),
         // A 5xx before Binance saw it: looked up until its receive window
         // (the host's deadline) has passed on Binance's clock, then final.
-        case(
-            Fault::StatusBeforeApply(502),
-            ErrorKind::UnknownOutcome,
-            false,
-            NEVER_PLACED,
-        ),
+        never_placed(Fault::StatusBeforeApply(502)),
         // -1007 after executing, with a 5xx and with a 400: a Binance error
         // code is not a refusal unless Binance documents it as one.
-        case(
-            Fault::TimeoutAfterApply(503),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
-        case(
-            Fault::TimeoutAfterApply(400),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
+        filled_later(Fault::TimeoutAfterApply(503)),
+        filled_later(Fault::TimeoutAfterApply(400)),
         // Processed after the client's 1 s timeout, within the receive window.
-        case(
-            Fault::Delay(Duration::from_millis(1500)),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
+        filled_later(Fault::Delay(Duration::from_millis(1500))),
         // Lookups answer -2013 for 3 s after the placement: the answer
         // carried the fill, so nothing waits on a lookup and nothing is
         // concluded from one.
         filled_despite(Fault::LookupLag(Duration::from_secs(3))),
         // A WAF page proves nothing either.
-        case(
-            Fault::Forbidden,
-            ErrorKind::UnknownOutcome,
-            false,
-            NEVER_PLACED,
-        ),
+        never_placed(Fault::Forbidden),
     ]
 }
 
@@ -130,12 +90,15 @@ async fn an_answered_order_does_not_wait_on_binances_lookup_lag(backend: Backend
         faults::FILLED
     );
     let executed = fake.applied_orders();
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let found = driver
-        .find_order(&lookup)
-        .await
-        .unwrap()
-        .expect("visible now");
+    // Visible once the lag is over.
+    let looked = Instant::now();
+    let found = loop {
+        if let Some(found) = driver.find_order(&lookup).await.unwrap() {
+            break found;
+        }
+        assert!(looked.elapsed() < Duration::from_secs(10), "never visible");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
     assert_eq!(found.order_id, executed[0].order_id.to_string());
     assert_eq!(fake.order_attempts(), 1);
     assert_exchange_and_database_agree(&env, &fake).await;
@@ -290,4 +253,6 @@ async fn the_host_pauses_at_ninety_percent_of_binances_weight_until_the_minute_t
     assert!(start.elapsed() > Duration::from_secs(5), "resumed early");
     assert_eq!((fake.rate_limit_hits(), fake.ban_hits()), (0, 0));
     assert_eq!(fake.order_attempts(), 0);
+    assert_eq!(env.trades_with_status("PENDING").await, 0);
+    assert_exchange_and_database_agree(&env, &fake).await;
 }

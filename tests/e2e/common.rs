@@ -171,6 +171,18 @@ impl TestEnv {
             .await
     }
 
+    /// Everything the drivers have stored: (driver, key, value), in order.
+    pub async fn driver_state(&self) -> Vec<(String, String, String)> {
+        let pool = self.pool().await;
+        let rows =
+            sqlx::query_as("SELECT driver, key, value FROM driver_state ORDER BY driver, key")
+                .fetch_all(&pool)
+                .await
+                .expect("the driver state");
+        pool.close().await;
+        rows
+    }
+
     pub async fn trades_with_status(&self, status: &str) -> i64 {
         self.count(&format!(
             "SELECT COUNT(*) FROM trades WHERE status = '{status}'"
@@ -252,6 +264,11 @@ pub fn lookup(
         side: tradehost::exchange::Side::Buy,
         sent_at: chrono::Utc::now() - chrono::Duration::minutes(5),
     }
+}
+
+/// A decimal from its text (a test's literal).
+pub fn d(text: &str) -> rust_decimal::Decimal {
+    text.parse().expect("a decimal")
 }
 
 /// The fee of a report in one currency (0 when none).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tradehost::ErrorKind;
 
-use crate::common::{Backend, TestEnv, error_kind};
+use crate::common::{Backend, TestEnv, error_kind, last_json};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -80,4 +80,28 @@ async fn concurrent_buys_from_many_processes_open_one_position(backend: Backend)
         1,
         "exactly one order reached the exchange"
     );
+}
+
+on_both_databases!(any_number_of_hosts_may_start_at_once_on_a_new_database);
+
+async fn any_number_of_hosts_may_start_at_once_on_a_new_database(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            env.command(&["--json", "positions"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(last_json(&out.stdout), serde_json::json!([]));
+    }
 }

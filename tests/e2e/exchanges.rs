@@ -92,4 +92,8 @@ async fn each_exchange_keeps_its_own_positions_and_orders(backend: Backend) {
         "Kraken's positions untouched"
     );
     assert_eq!(fake.applied_orders().len(), 2);
+    // Kraken saw its two buys and nothing else; the sandbox executed its
+    // buy and its own liquidation, nothing of Kraken's.
+    assert_eq!(fake.add_order_attempts(), 2);
+    assert_eq!(env.exchange_orders().await, 2);
 }

@@ -45,6 +45,22 @@ pub fn case<F>(
     }
 }
 
+/// Executed, but the host cannot tell: unknown, then found filled.
+pub fn filled_later<F>(fault: F) -> Case<F> {
+    case(fault, ErrorKind::UnknownOutcome, true, FILLED_LATER)
+}
+
+/// Never executed, but the host cannot tell: unknown, then proven never
+/// placed once its deadline has passed.
+pub fn never_placed<F>(fault: F) -> Case<F> {
+    case(fault, ErrorKind::UnknownOutcome, false, NEVER_PLACED)
+}
+
+/// A proven refusal, reported as `kind`: the slot freed at once.
+pub fn refused<F>(fault: F, kind: ErrorKind) -> Case<F> {
+    case(fault, kind, false, REFUSED)
+}
+
 /// A fault the order goes through: executed and recorded at once.
 pub fn filled_despite<F>(fault: F) -> Case<F> {
     Case {

@@ -1,17 +1,12 @@
 //! Buy, sell, close and the failure modes, through the library API.
 
 use rust_decimal::Decimal;
-use std::str::FromStr;
 use tradehost::ErrorKind;
 use tradehost::domain::trade::TradeStatus;
 use tradehost::exchange::{ExchangeDriver, OrderState};
 
-use crate::common::{Backend, TestEnv, fee_in, lookup};
+use crate::common::{Backend, TestEnv, d, fee_in, lookup};
 use crate::on_both_databases;
-
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
 
 on_both_databases!(
     buy_records_the_exchange_fill,
@@ -279,4 +274,67 @@ async fn the_database_index_itself_refuses_a_second_position(backend: Backend) {
         .unwrap();
     db.reserve_buy(&buy("SOL")).await.unwrap();
     assert_eq!(env.trades_with_status("PENDING").await, 2);
+}
+
+on_both_databases!(every_refusal_is_on_record_and_only_changes_are);
+
+async fn every_refusal_is_on_record_and_only_changes_are(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let host = env.executor().await;
+    for (decision, expected) in [
+        (
+            host.execute_buy("SOL/USD", "1", None, None).await,
+            ErrorKind::BelowMinimum,
+        ),
+        (
+            host.execute_buy("SOL/USD", "100", Some("200"), None).await,
+            ErrorKind::InvalidInput,
+        ),
+        (
+            host.execute_buy("SOL/USD", "100", None, Some("100")).await,
+            ErrorKind::InvalidInput,
+        ),
+        (host.close("SOL/USD").await, ErrorKind::NotFound),
+    ] {
+        assert_eq!(decision.unwrap_err().kind, expected);
+    }
+    host.execute_buy("SOL/USD", "100", None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        host.execute_sell("SOL/USD", Some("5"), None)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM order_events WHERE event = 'DENIED'")
+            .await,
+        5
+    );
+    // A state change that does not happen writes no event.
+    let order: String = {
+        let pool = env.pool().await;
+        let id = sqlx::query_scalar("SELECT client_order_id FROM orders")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        id
+    };
+    let before = env.count("SELECT COUNT(*) FROM order_events").await;
+    let db = host.database();
+    db.mark_order_placed("t", &order, "OX", chrono::Utc::now())
+        .await
+        .unwrap();
+    let err = tradehost::Error::new(ErrorKind::UnknownOutcome, "x");
+    db.mark_order_unknown("t", &order, &err, None, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM order_events").await,
+        before,
+        "a filled order stays filled, silently"
+    );
 }

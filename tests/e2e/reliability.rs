@@ -10,66 +10,28 @@ use std::time::{Duration, Instant};
 
 use tradehost::ErrorKind;
 
-use crate::common::{Backend, TestEnv, assert_exchange_and_database_agree, error_kind, last_json};
+use crate::common::{Backend, assert_exchange_and_database_agree, error_kind, last_json};
 use crate::fake_kraken::{FakeKraken, Fault};
-use crate::faults::{self, Case, FILLED_LATER, NEVER_PLACED, REFUSED, case};
+use crate::faults::{self, Case, filled_later, never_placed, refused};
 use crate::on_both_databases;
-
-async fn env(backend: Backend, fake: &FakeKraken) -> TestEnv {
-    faults::env(backend, fake).await
-}
 
 /// Kraken's faults, and what each must lead to (the checks: `faults`).
 fn cases() -> Vec<Case<Fault>> {
     vec![
-        case(
-            Fault::LoseAnswerAfterApply,
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
-        case(
-            Fault::StatusAfterApply(502),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
-        case(
-            Fault::StatusAfterApply(520),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
-        case(
-            Fault::StatusBeforeApply(502),
-            ErrorKind::UnknownOutcome,
-            false,
-            NEVER_PLACED,
-        ),
+        filled_later(Fault::LoseAnswerAfterApply),
+        filled_later(Fault::StatusAfterApply(502)),
+        filled_later(Fault::StatusAfterApply(520)),
+        never_placed(Fault::StatusBeforeApply(502)),
         // Past the client's 1 s timeout, well before the 4 s deadline.
-        case(
-            Fault::Delay(Duration::from_millis(1500)),
-            ErrorKind::UnknownOutcome,
-            true,
-            FILLED_LATER,
-        ),
-        case(
-            Fault::KrakenError("EService:Unavailable".into()),
-            ErrorKind::UnknownOutcome,
-            false,
-            NEVER_PLACED,
-        ),
-        case(
+        filled_later(Fault::Delay(Duration::from_millis(1500))),
+        never_placed(Fault::KrakenError("EService:Unavailable".into())),
+        refused(
             Fault::KrakenError("EAPI:Invalid nonce".into()),
             ErrorKind::OrderRejected,
-            false,
-            REFUSED,
         ),
-        case(
+        refused(
             Fault::KrakenError("EAPI:Rate limit exceeded".into()),
             ErrorKind::RateLimited,
-            false,
-            REFUSED,
         ),
     ]
 }
@@ -91,7 +53,7 @@ on_both_databases!(a_host_killed_mid_order_recovers_it_on_restart);
 
 async fn a_host_killed_mid_order_recovers_it_on_restart(backend: Backend) {
     let fake = FakeKraken::start().await;
-    let env = env(backend, &fake).await;
+    let env = faults::env(backend, &fake).await;
     env.run(&["positions"]); // schema in place before the race
     // The exchange takes its time; the host is killed while it waits.
     fake.inject(Fault::Delay(Duration::from_millis(1500)));
@@ -158,7 +120,7 @@ async fn a_host_killed_mid_order_recovers_it_on_restart(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_exchange_with_unsettled_orders_stops_trading_that_asset() {
     let fake = FakeKraken::start().await;
-    let env = env(Backend::Sqlite, &fake).await;
+    let env = faults::env(Backend::Sqlite, &fake).await;
     fake.inject(Fault::StatusBeforeApply(502));
     let out = env.run(&["--json", "buy", "SOL/USD", "--usd", "100"]);
     assert_eq!(error_kind(&out), "unknown_outcome");
@@ -198,7 +160,7 @@ on_both_databases!(many_hosts_buying_one_asset_place_one_order);
 
 async fn many_hosts_buying_one_asset_place_one_order(backend: Backend) {
     let fake = FakeKraken::start().await;
-    let env = env(backend, &fake)
+    let env = faults::env(backend, &fake)
         .await
         .with("TRADEHOST_HTTP_TIMEOUT_SECS", "10");
     env.run(&["positions"]);

@@ -18,7 +18,6 @@ pub struct Executed {
     pub client_order_id: Option<String>,
     /// The exchange's order id, as the host records it.
     pub order_id: String,
-    pub buy: bool,
     /// Executed base quantity.
     pub size: Decimal,
     /// The average price the exchange reports (as the driver reads it).
@@ -70,7 +69,6 @@ impl Ledger for FakeKraken {
             .map(|o| Executed {
                 client_order_id: o.cl_ord_id.clone(),
                 order_id: o.txid.clone(),
-                buy: o.side == "buy",
                 size: o.volume,
                 price: o.price,
                 cost: o.cost,
@@ -140,7 +138,6 @@ fn binance_executed(order: &fake_binance::AppliedOrder) -> Executed {
     Executed {
         client_order_id: Some(order.client_order_id.clone()),
         order_id: order.order_id.to_string(),
-        buy,
         size: order.executed_qty,
         price,
         cost: order.cummulative_quote_qty,

@@ -156,6 +156,11 @@ async fn a_retried_order_executes_once(backend: Backend) {
     assert_eq!(other.status, 422, "{}", other.body);
     assert_eq!(other.body["error"]["kind"], "idempotency_key_reused");
     assert_eq!(env.exchange_orders().await, 1);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM trades WHERE asset = 'BTC'")
+            .await,
+        0
+    );
 
     // A refusal is an answer too: replayed, not retried. A second buy of
     // SOL is refused (one position per asset) ...

@@ -25,14 +25,11 @@ async fn sigterm_lets_the_order_in_flight_finish(backend: Backend) {
         .body(BUY_SOL);
     let in_flight = tokio::spawn(async move { request.send().await });
     // ... and the supervisor stops the service while it does.
-    let started = std::time::Instant::now();
-    while fake.received_on(ADD_ORDER).is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the order never left"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let sent = |f: &FakeKraken| !f.received_on(ADD_ORDER).is_empty();
+    assert!(
+        fake.wait_until(Duration::from_secs(30), sent).await,
+        "the order never left"
+    );
     server.terminate();
     let response = in_flight
         .await
@@ -112,6 +109,7 @@ async fn an_unknown_outcome_is_accepted_then_settled_in_the_background() {
     assert_eq!(retried.body["status"], "executed");
     assert_eq!(retried.body["trade"], open);
     assert_eq!(fake.applied_orders().len(), 1, "never re-sent");
+    assert_eq!(fake.add_order_attempts(), 1, "never re-sent");
     assert_exchange_and_database_agree(&env, &fake).await;
     let metrics = server.metrics().await;
     assert_eq!(
@@ -154,6 +152,7 @@ async fn refuses_to_start_unsafely_and_confirms_liquidation() {
     let unconfirmed = env.run(&["--json", "liquidate"]);
     assert_eq!(error_kind(&unconfirmed), "invalid_input");
     assert_eq!(env.trades_with_status("OPEN").await, 1);
+    assert_eq!(env.exchange_orders().await, 1, "nothing sold");
     let confirmed = env.run(&["--json", "liquidate", "--yes"]);
     assert!(
         confirmed.status.success(),

@@ -131,6 +131,23 @@ impl Server {
             .expect("metrics text")
     }
 
+    /// Polls `/metrics` until the sample `series` reaches `at_least` (or
+    /// fails the test after `within`); its value then.
+    pub async fn wait_for_sample(&self, series: &str, at_least: f64, within: Duration) -> f64 {
+        let started = std::time::Instant::now();
+        loop {
+            let value = sample(&self.metrics().await, series);
+            if value >= at_least {
+                return value;
+            }
+            assert!(
+                started.elapsed() < within,
+                "{series} stayed at {value}, below {at_least}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A trade as the API shows it.
     pub async fn trade(&self, id: &str) -> Value {
         let answer = self.get(&format!("/v1/trades/{id}")).await;

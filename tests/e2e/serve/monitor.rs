@@ -68,13 +68,11 @@ async fn stops_close_positions_when_the_market_reaches_them(backend: Backend) {
     );
 
     // DOGE's stops were never reached: it stays open, through more rounds.
-    let metrics = server.metrics().await;
-    let checks = sample(&metrics, "tradehost_monitor_checks_total");
-    let started = std::time::Instant::now();
-    while sample(&server.metrics().await, "tradehost_monitor_checks_total") < checks + 3.0 {
-        assert!(started.elapsed() < WITHIN, "the monitor stopped looking");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let checks = sample(&server.metrics().await, "tradehost_monitor_checks_total");
+    // The monitor goes on looking.
+    server
+        .wait_for_sample("tradehost_monitor_checks_total", checks + 3.0, WITHIN)
+        .await;
     assert_eq!(server.trade(doge).await["status"], "OPEN");
     let metrics = server.metrics().await;
     assert_eq!(
@@ -95,6 +93,7 @@ async fn stops_close_positions_when_the_market_reaches_them(backend: Backend) {
     assert_eq!(env.exchange_orders().await, 5);
 
     // Bad input to the sandbox changes nothing.
+    let stored = env.driver_state().await;
     for bad in [
         vec!["sandbox", "set-price", "NOPE/USD", "1"],
         vec!["sandbox", "set-price", "SOL/USD", "-1"],
@@ -103,6 +102,9 @@ async fn stops_close_positions_when_the_market_reaches_them(backend: Backend) {
         let out = env.run(&bad);
         assert!(!out.status.success(), "{bad:?} was accepted");
     }
+    assert_eq!(env.driver_state().await, stored, "nothing stored");
+    assert_eq!(env.exchange_orders().await, 5, "no order");
+    assert_eq!(env.trades_with_status("OPEN").await, 1, "DOGE alone open");
     let cleared = env.run(&["--json", "sandbox", "set-price", "SOL/USD", "--clear"]);
     assert!(cleared.status.success());
     assert_eq!(last_json(&cleared.stdout)["price"], serde_json::Value::Null);
@@ -139,14 +141,10 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     let skips = |why: &str| format!(r#"tradehost_monitor_skips_total{{why="{why}"}}"#);
     let wait_for_skips = |why: String, at_least: f64| {
         let server = &server;
-        async move {
-            let started = std::time::Instant::now();
-            while sample(&server.metrics().await, &why) < at_least {
-                assert!(started.elapsed() < WITHIN, "no {why} skips");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
+        async move { server.wait_for_sample(&why, at_least, WITHIN).await }
     };
+    // Both buys, and nothing else, reached the exchange.
+    assert_eq!(fake.add_order_attempts(), 2);
 
     // The price crashes through the stop during maintenance: nothing is
     // sold while the exchange is not online.
@@ -155,6 +153,11 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     wait_for_skips(skips("exchange_not_online"), 3.0).await;
     assert_eq!(server.trade(&id).await["status"], "OPEN");
     assert_eq!(fake.applied_orders().len(), 2);
+    assert_eq!(
+        fake.add_order_attempts(),
+        2,
+        "a sell tried while not online"
+    );
     let ready = server.get("/readyz").await;
     assert_eq!(
         ready.status, 503,
@@ -169,6 +172,11 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     fake.set_system_status("online");
     wait_for_skips(skips("stale_prices"), 3.0).await;
     assert_eq!(fake.applied_orders().len(), 2, "sold on a stale price");
+    assert_eq!(
+        fake.add_order_attempts(),
+        2,
+        "a sell tried on a stale price"
+    );
 
     // Fresh prices: the stop acts, once.
     let closed = server
@@ -177,6 +185,7 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     assert_eq!(closed["exit_reason"], "stop_loss");
     assert_eq!(fake.pending_faults_on("/0/public/Ticker"), 0);
     assert_eq!(fake.applied_orders().len(), 3);
+    assert_eq!(fake.add_order_attempts(), 3, "the stop acted once");
     assert_eq!(server.trade(&eth).await["status"], "OPEN");
 
     // ETH rises through its target: sold at the market, above it.
@@ -187,6 +196,7 @@ async fn no_stop_acts_on_a_price_it_cannot_vouch_for() {
     assert_eq!(closed["exit_reason"], "take_profit");
     assert_eq!(closed["exit_price"], "3150");
     assert_eq!(fake.applied_orders().len(), 4);
+    assert_eq!(fake.add_order_attempts(), 4, "the target acted once");
     assert_exchange_and_database_agree(&env, &fake).await;
     let metrics = server.metrics().await;
     assert!(
